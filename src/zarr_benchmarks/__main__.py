@@ -1,0 +1,3 @@
+from zarr_benchmarks.cli import main
+
+main()

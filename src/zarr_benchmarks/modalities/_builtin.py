@@ -1,0 +1,5 @@
+"""Registers the built-in modalities (one module each)."""
+
+from zarr_benchmarks.modalities import (  # noqa: F401  (each module registers itself)
+    synthetic,
+)
