@@ -1,0 +1,30 @@
+"""Zarr format 2 against format 3 for the same codec and chunks."""
+
+from zarr_benchmarks.asv_support import MATRIX, generate_data_files, make_case
+
+
+class Format:
+    params = (list(MATRIX.modalities), list(MATRIX.detail_codecs), list(MATRIX.formats))
+    param_names = ["modality", "codec", "zarr_format"]
+    repeat = MATRIX.repeat
+    rounds = 1
+    number = 1
+    warmup_time = 0.0
+    timeout = 300
+
+    def setup_cache(self):
+        generate_data_files(MATRIX.modalities, MATRIX.size)
+
+    def setup(self, modality, codec, zarr_format):
+        self.case = make_case(modality, codec, MATRIX.layouts[0], zarr_format)
+        self.case.prepare_write()
+        self.case.prepare_read()
+
+    def teardown(self, modality, codec, zarr_format):
+        self.case.cleanup()
+
+    def time_write(self, modality, codec, zarr_format):
+        self.case.write()
+
+    def time_read(self, modality, codec, zarr_format):
+        self.case.read()

@@ -1,0 +1,44 @@
+"""Reads: the whole array, exactly one chunk, and one plane; peak memory.
+
+``setup`` writes each case's array once (into asv's shared cache folder) and
+checks, outside the timed region, that reading it back gives the data written.
+"""
+
+from zarr_benchmarks.asv_support import MATRIX, generate_data_files, make_case
+
+
+class _ReadBase:
+    repeat = MATRIX.repeat
+    rounds = 1
+    number = 1
+    warmup_time = 0.0
+    timeout = 300
+
+    def setup_cache(self):
+        generate_data_files(MATRIX.modalities, MATRIX.size)
+
+    def setup(self, modality, codec, chunks):
+        self.case = make_case(modality, codec, chunks)
+        self.case.prepare_read()
+
+
+class Read(_ReadBase):
+    params = (list(MATRIX.modalities), list(MATRIX.codecs), list(MATRIX.layouts))
+    param_names = ["modality", "codec", "chunks"]
+
+    def time_read(self, modality, codec, chunks):
+        self.case.read()
+
+
+class ReadRegion(_ReadBase):
+    params = (list(MATRIX.modalities), list(MATRIX.detail_codecs), list(MATRIX.layouts))
+    param_names = ["modality", "codec", "chunks"]
+
+    def time_read_chunk(self, modality, codec, chunks):
+        self.case.read_chunk()
+
+    def time_read_plane(self, modality, codec, chunks):
+        self.case.read_plane()
+
+    def peakmem_read(self, modality, codec, chunks):
+        self.case.read()

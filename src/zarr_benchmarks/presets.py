@@ -1,0 +1,156 @@
+"""Benchmark matrices (presets) and array sizes, chosen from the environment.
+
+The asv suite reads its parameter lists from here at import time, so that
+``zarr-benchmarks run --preset quick --modality ct`` (which sets the environment
+variables below) selects what asv discovers:
+
+``ZARR_BENCHMARKS_PRESET``
+    ``quick`` (about a minute), ``default`` (under 20 minutes on 2 cores) or ``full``.
+``ZARR_BENCHMARKS_SIZE``
+    ``tiny``, ``small`` (default), ``medium`` or ``large``.
+``ZARR_BENCHMARKS_MODALITIES`` / ``ZARR_BENCHMARKS_CODECS`` / ``ZARR_BENCHMARKS_LAYOUTS``
+    Comma-separated lists that replace the preset's own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from zarr_benchmarks.codecs import get_codec
+from zarr_benchmarks.modalities import Modality, get_modality, list_modalities
+
+PRESET_ENV = "ZARR_BENCHMARKS_PRESET"
+SIZE_ENV = "ZARR_BENCHMARKS_SIZE"
+MODALITIES_ENV = "ZARR_BENCHMARKS_MODALITIES"
+CODECS_ENV = "ZARR_BENCHMARKS_CODECS"
+LAYOUTS_ENV = "ZARR_BENCHMARKS_LAYOUTS"
+
+#: multiplier applied to each axis of a modality's default (small) shape
+SIZES: dict[str, float] = {"tiny": 0.25, "small": 1.0, "medium": 2.0, "large": 4.0}
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """One benchmark matrix: the cartesian product asv runs."""
+
+    name: str
+    modalities: tuple[str, ...]
+    codecs: tuple[str, ...]
+    layouts: tuple[str, ...]
+    #: the smaller matrix for per-region reads and memory (costly per combination)
+    detail_codecs: tuple[str, ...]
+    formats: tuple[int, ...] = (3,)
+    size: str = "small"
+    #: asv ``repeat``: (min samples, max samples, max seconds)
+    repeat: tuple[int, int, float] = (5, 10, 4.0)
+
+
+def _all_modalities() -> tuple[str, ...]:
+    return tuple(m.id for m in list_modalities() if m.id != "custom")
+
+
+PRESETS: dict[str, Matrix] = {
+    "quick": Matrix(
+        name="quick",
+        modalities=("ct", "light_sheet"),
+        codecs=("blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle"),
+        layouts=("cube64",),
+        detail_codecs=("blosc-zstd-5-shuffle",),
+        size="tiny",
+        repeat=(3, 5, 2.0),
+    ),
+    "default": Matrix(
+        name="default",
+        modalities=("cryoet", "light_sheet", "sem", "ct", "labels_dense"),
+        codecs=("none", "blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle", "blosc-zstd-5-bitshuffle",
+                "zstd-3"),
+        layouts=("cube64", "plane", "cube32-shard128"),
+        detail_codecs=("blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle"),
+        formats=(3, 2),
+    ),
+}
+
+
+def _full() -> Matrix:
+    return Matrix(
+        name="full",
+        modalities=_all_modalities(),
+        codecs=(
+            "none",
+            *(f"blosc-{c}-5-{s}" for c in ("lz4", "lz4hc", "zstd", "zlib", "blosclz")
+              for s in ("noshuffle", "shuffle", "bitshuffle")),
+            "blosc-zstd-1-shuffle", "blosc-zstd-9-shuffle", "blosc-lz4-1-shuffle",
+            "blosc-lz4-9-shuffle", "zstd-1", "zstd-3", "zstd-9", "gzip-1", "gzip-5", "gzip-9",
+        ),
+        layouts=("cube32", "cube64", "cube128", "slab16", "plane", "cube32-shard128",
+                 "plane-shard16"),
+        detail_codecs=("none", "blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle", "zstd-3"),
+        formats=(3, 2),
+        size="small",
+        repeat=(5, 20, 10.0),
+    )
+
+
+def _split(value: str | None) -> tuple[str, ...] | None:
+    if not value:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def get_matrix(name: str | None = None, environ: Mapping[str, str] | None = None) -> Matrix:
+    """The matrix for preset ``name`` (default from ``ZARR_BENCHMARKS_PRESET``) with
+    environment overrides applied and every id normalised and validated.
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset, size, modality, codec or layout (message names it).
+    """
+    env = os.environ if environ is None else environ
+    name = name or env.get(PRESET_ENV) or "default"
+    if name == "full":
+        matrix = _full()
+    elif name in PRESETS:
+        matrix = PRESETS[name]
+    else:
+        raise ValueError(f"unknown preset {name!r}; choose quick, default or full")
+    size = env.get(SIZE_ENV) or matrix.size
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    modalities = _split(env.get(MODALITIES_ENV)) or matrix.modalities
+    codecs = _split(env.get(CODECS_ENV)) or matrix.codecs
+    layouts = _split(env.get(LAYOUTS_ENV)) or matrix.layouts
+    from zarr_benchmarks.chunking import resolve_layout
+
+    for layout in layouts:
+        resolve_layout(layout, (256, 256, 256))  # raises LayoutError for bad names
+    codecs = tuple(get_codec(c).id for c in codecs)
+    overridden_codecs = _split(env.get(CODECS_ENV)) is not None
+    return replace(
+        matrix,
+        modalities=tuple(get_modality(m).id for m in modalities),
+        codecs=codecs,
+        layouts=layouts,
+        # With an explicit codec filter, the detail benchmarks follow it.
+        detail_codecs=codecs if overridden_codecs else matrix.detail_codecs,
+        size=size,
+    )
+
+
+def shape_for(modality: Modality | str, size: str = "small") -> tuple[int, ...]:
+    """The benchmark array shape of ``modality`` at ``size``.
+
+    Spatial axes scale with the size factor (never below 8 elements); ``t``/``c``
+    axes keep their length.
+    """
+    modality = get_modality(modality) if isinstance(modality, str) else modality
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    factor = SIZES[size]
+    axes = modality.axes[-len(modality.shape):]
+    return tuple(
+        n if ax in "tc" else max(8, int(round(n * factor)))
+        for ax, n in zip(axes, modality.shape)
+    )
