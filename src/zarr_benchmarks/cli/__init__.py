@@ -18,6 +18,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Benchmark Zarr on scientific imaging data, share the results, catch regressions."""
+
+
 # One module per command (or command group); missing optional pieces are skipped.
 _COMMAND_MODULES = (
     "_recommend",
