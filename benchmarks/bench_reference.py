@@ -23,8 +23,9 @@ class CodecCeilings:
 
     def setup(self, modality, codec):
         data = load_data(modality, MATRIX.size)
-        self.ceiling = CodecCeiling(data, get_codec(codec), resolve_layout(MATRIX.layouts[0],
-                                                                           data.shape))
+        self.ceiling = CodecCeiling(
+            data, get_codec(codec), resolve_layout(MATRIX.layouts[0], data.shape)
+        )
 
     def time_encode(self, modality, codec):
         self.ceiling.encode()

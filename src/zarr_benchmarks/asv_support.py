@@ -45,8 +45,9 @@ def load_data(modality: str, size: str, seed: int = 0) -> np.ndarray:
     return np.load(path)
 
 
-def make_case(modality: str, codec: str, layout: str, zarr_format: int = 3,
-              size: str | None = None) -> Case:
+def make_case(
+    modality: str, codec: str, layout: str, zarr_format: int = 3, size: str | None = None
+) -> Case:
     """The case for one parameter combination, on cached synthetic data.
 
     Raises ``NotImplementedError`` (asv's "skip") for combinations that cannot

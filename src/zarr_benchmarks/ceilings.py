@@ -22,9 +22,9 @@ from zarr_benchmarks.codecs import CodecSpec
 
 def iter_chunks(data: np.ndarray, chunks: tuple[int, ...]) -> Iterator[np.ndarray]:
     """Contiguous copies of each chunk of ``data`` (edge chunks are partial)."""
-    ranges = [range(0, s, c) for s, c in zip(data.shape, chunks)]
+    ranges = [range(0, s, c) for s, c in zip(data.shape, chunks, strict=False)]
     for start in product(*ranges):
-        sel = tuple(slice(o, o + c) for o, c in zip(start, chunks))
+        sel = tuple(slice(o, o + c) for o, c in zip(start, chunks, strict=False))
         yield np.ascontiguousarray(data[sel])
 
 

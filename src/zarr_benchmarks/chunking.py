@@ -84,13 +84,16 @@ def resolve_layout(name: str | Sequence[int], shape: Sequence[int]) -> Layout:
         chunks = tuple(int(c) for c in name)
         if len(chunks) != len(shape) or any(c <= 0 for c in chunks):
             raise LayoutError(f"chunk shape {chunks} does not fit array shape {shape}")
-        return Layout("x".join(map(str, chunks)), tuple(min(c, s) for c, s in zip(chunks, shape)))
+        return Layout(
+            "x".join(map(str, chunks)),
+            tuple(min(c, s) for c, s in zip(chunks, shape, strict=False)),
+        )
     if match := _SHARD.match(name):
         inner = _base_layout(match["inner"], shape)
         n = int(match["n"])
         outer_name = f"cube{n}" if _CUBE.match(match["inner"]) else f"slab{n}"
         outer = _base_layout(outer_name, shape)
         # Shards must hold whole inner chunks: round each shard edge to a multiple.
-        shards = tuple(max(c, (o // c) * c) for o, c in zip(outer, inner))
+        shards = tuple(max(c, (o // c) * c) for o, c in zip(outer, inner, strict=False))
         return Layout(name, inner, shards)
     return Layout(name, _base_layout(name, shape))

@@ -100,7 +100,7 @@ class CompressionProfile(enum.Enum):
 
     @property
     def goal(self) -> str:
-        """The result a profile ranks by: ``"compression"``, ``"write"``, ``"read"`` or ``"balanced"``."""
+        """What the profile ranks by: compression, write, read or balanced."""
         return _PROFILE_GOAL[self]
 
 
@@ -240,7 +240,7 @@ def create_metadata(
     modality = kind.modality
     shape = tuple(int(s) for s in (shape or modality.shape))
     if timepoints is None:
-        timepoints = shape[modality.axes.index("t")] if "t" in modality.axes[-len(shape):] else 1
+        timepoints = shape[modality.axes.index("t")] if "t" in modality.axes[-len(shape) :] else 1
     return DatasetMetadata(
         name=name or f"{modality.id}_{'x'.join(map(str, shape))}",
         dataset_type=kind,

@@ -64,8 +64,13 @@ PRESETS: dict[str, Matrix] = {
     "default": Matrix(
         name="default",
         modalities=("cryoet", "light_sheet", "sem", "ct", "labels_dense"),
-        codecs=("none", "blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle", "blosc-zstd-5-bitshuffle",
-                "zstd-3"),
+        codecs=(
+            "none",
+            "blosc-lz4-5-shuffle",
+            "blosc-zstd-5-shuffle",
+            "blosc-zstd-5-bitshuffle",
+            "zstd-3",
+        ),
         layouts=("cube64", "plane", "cube32-shard128"),
         detail_codecs=("blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle"),
         formats=(3, 2),
@@ -79,13 +84,31 @@ def _full() -> Matrix:
         modalities=_all_modalities(),
         codecs=(
             "none",
-            *(f"blosc-{c}-5-{s}" for c in ("lz4", "lz4hc", "zstd", "zlib", "blosclz")
-              for s in ("noshuffle", "shuffle", "bitshuffle")),
-            "blosc-zstd-1-shuffle", "blosc-zstd-9-shuffle", "blosc-lz4-1-shuffle",
-            "blosc-lz4-9-shuffle", "zstd-1", "zstd-3", "zstd-9", "gzip-1", "gzip-5", "gzip-9",
+            *(
+                f"blosc-{c}-5-{s}"
+                for c in ("lz4", "lz4hc", "zstd", "zlib", "blosclz")
+                for s in ("noshuffle", "shuffle", "bitshuffle")
+            ),
+            "blosc-zstd-1-shuffle",
+            "blosc-zstd-9-shuffle",
+            "blosc-lz4-1-shuffle",
+            "blosc-lz4-9-shuffle",
+            "zstd-1",
+            "zstd-3",
+            "zstd-9",
+            "gzip-1",
+            "gzip-5",
+            "gzip-9",
         ),
-        layouts=("cube32", "cube64", "cube128", "slab16", "plane", "cube32-shard128",
-                 "plane-shard16"),
+        layouts=(
+            "cube32",
+            "cube64",
+            "cube128",
+            "slab16",
+            "plane",
+            "cube32-shard128",
+            "plane-shard16",
+        ),
         detail_codecs=("none", "blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle", "zstd-3"),
         formats=(3, 2),
         size="small",
@@ -149,8 +172,8 @@ def shape_for(modality: Modality | str, size: str = "small") -> tuple[int, ...]:
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     factor = SIZES[size]
-    axes = modality.axes[-len(modality.shape):]
+    axes = modality.axes[-len(modality.shape) :]
     return tuple(
-        n if ax in "tc" else max(8, int(round(n * factor)))
-        for ax, n in zip(axes, modality.shape)
+        n if ax in "tc" else max(8, round(n * factor))
+        for ax, n in zip(axes, modality.shape, strict=False)
     )

@@ -11,6 +11,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import math
 import statistics
 import tempfile
@@ -83,37 +84,53 @@ class CodecResult:
 def _best(results: list[CodecResult], goal: str) -> dict[str, Any]:
     if goal == "write":
         best = min(results, key=lambda r: r.write_time_s)
-        return {"codec": best.codec, "time_s": best.write_time_s,
-                "throughput_mb_s": best.write_mb_s, "ratio": best.ratio}
+        return {
+            "codec": best.codec,
+            "time_s": best.write_time_s,
+            "throughput_mb_s": best.write_mb_s,
+            "ratio": best.ratio,
+        }
     if goal == "read":
         best = min(results, key=lambda r: r.read_time_s)
-        return {"codec": best.codec, "time_s": best.read_time_s,
-                "throughput_mb_s": best.read_mb_s, "ratio": best.ratio}
+        return {
+            "codec": best.codec,
+            "time_s": best.read_time_s,
+            "throughput_mb_s": best.read_mb_s,
+            "ratio": best.ratio,
+        }
     if goal == "compression":
         best = max(results, key=lambda r: (r.ratio, -r.write_time_s))
-        return {"codec": best.codec, "ratio": best.ratio, "time_s": best.write_time_s,
-                "throughput_mb_s": best.write_mb_s}
+        return {
+            "codec": best.codec,
+            "ratio": best.ratio,
+            "time_s": best.write_time_s,
+            "throughput_mb_s": best.write_mb_s,
+        }
     if goal == "balanced":
         fastest_w = max(r.write_mb_s for r in results)
         fastest_r = max(r.read_mb_s for r in results)
         fast_enough = [
-            r for r in results
+            r
+            for r in results
             if r.write_mb_s >= BALANCED_SPEED_FRACTION * fastest_w
             and r.read_mb_s >= BALANCED_SPEED_FRACTION * fastest_r
         ] or results
         best = max(fast_enough, key=lambda r: (r.ratio, r.write_mb_s))
-        return {"codec": best.codec, "ratio": best.ratio, "time_s": best.write_time_s,
-                "throughput_mb_s": best.write_mb_s, "read_throughput_mb_s": best.read_mb_s}
+        return {
+            "codec": best.codec,
+            "ratio": best.ratio,
+            "time_s": best.write_time_s,
+            "throughput_mb_s": best.write_mb_s,
+            "read_throughput_mb_s": best.read_mb_s,
+        }
     raise ValueError(f"unknown goal {goal!r}")
 
 
 def _versions() -> dict[str, str]:
     out = {}
     for name in ("zarr", "numcodecs", "numpy"):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             out[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover - all are dependencies
-            pass
     return out
 
 
@@ -166,8 +183,9 @@ class DatasetBenchmarkRunner:
                 f"{tuple(meta.shape)} {np.dtype(meta.dtype)}"
             )
         codecs = self.config.codecs
-        layout = resolve_layout(self.config.chunk_layout or meta.dataset_type.modality
-                                .chunk_layouts[0], data.shape)
+        layout = resolve_layout(
+            self.config.chunk_layout or meta.dataset_type.modality.chunk_layouts[0], data.shape
+        )
         with tempfile.TemporaryDirectory(prefix="zarr-benchmarks-") as tmp:
             workdir = Path(self.config.output_dir) if self.config.output_dir else Path(tmp)
             workdir.mkdir(parents=True, exist_ok=True)
@@ -200,8 +218,7 @@ class DatasetBenchmarkRunner:
             self._report("done", total, total)
         ordered = [results[c] for c in codecs]
         profile = CompressionProfile(self.config.compression_profile)
-        best = {goal: _best(ordered, goal) for goal in ("write", "read", "compression",
-                                                        "balanced")}
+        best = {goal: _best(ordered, goal) for goal in ("write", "read", "compression", "balanced")}
         return {
             "dataset": meta.to_dict(),
             "config": {
@@ -244,11 +261,18 @@ BENCHMARK_REQUEST_SCHEMA: dict[str, Any] = {
             "properties": {
                 "name": {"type": "string", "maxLength": 200},
                 "type": {"type": "string", "maxLength": 64},
-                "shape": {"type": "array", "minItems": 1, "maxItems": 5,
-                          "items": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
+                "shape": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 5,
+                    "items": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+                },
                 "dtype": {"type": "string", "maxLength": 16},
-                "voxel_size": {"type": ["array", "null"], "maxItems": 5,
-                               "items": {"type": "number", "exclusiveMinimum": 0}},
+                "voxel_size": {
+                    "type": ["array", "null"],
+                    "maxItems": 5,
+                    "items": {"type": "number", "exclusiveMinimum": 0},
+                },
                 "units": {"type": "string", "maxLength": 16},
                 "source": {"type": "string", "maxLength": 200},
                 "seed": {"type": "integer", "minimum": 0},
@@ -258,15 +282,24 @@ BENCHMARK_REQUEST_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "codecs": {"type": "array", "maxItems": MAX_CODECS,
-                           "items": {"type": ["string", "object"]}},
+                "codecs": {
+                    "type": "array",
+                    "maxItems": MAX_CODECS,
+                    "items": {"type": ["string", "object"]},
+                },
                 "compression_profile": {"enum": [p.value for p in CompressionProfile]},
                 "num_runs": {"type": "integer", "minimum": 1, "maximum": MAX_RUNS},
-                "chunks": {"oneOf": [
-                    {"type": "string", "maxLength": 64},
-                    {"type": "array", "minItems": 1, "maxItems": 5,
-                     "items": {"type": "integer", "minimum": 1}},
-                ]},
+                "chunks": {
+                    "oneOf": [
+                        {"type": "string", "maxLength": 64},
+                        {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 5,
+                            "items": {"type": "integer", "minimum": 1},
+                        },
+                    ]
+                },
                 "zarr_format": {"enum": [2, 3]},
             },
         },
@@ -295,17 +328,26 @@ def parse_benchmark_request(payload: Mapping[str, Any]) -> tuple[BenchmarkConfig
     ds = payload["dataset"]
     bench = payload.get("benchmark", {})
     try:
-        meta = create_metadata(ds["type"], ds["shape"], dtype=ds.get("dtype"),
-                               voxel_size=ds.get("voxel_size"), name=ds.get("name"),
-                               source=ds.get("source", "webhook"))
+        meta = create_metadata(
+            ds["type"],
+            ds["shape"],
+            dtype=ds.get("dtype"),
+            voxel_size=ds.get("voxel_size"),
+            name=ds.get("name"),
+            source=ds.get("source", "webhook"),
+        )
     except (ValueError, TypeError) as exc:
         raise ValueError(f"dataset: {exc}") from None
     if meta.dataset_type.value == "custom":
-        raise ValueError("dataset/type: 'custom' data cannot be sent to the service; "
-                         "run `zarr-benchmarks recommend --data FILE` locally")
+        raise ValueError(
+            "dataset/type: 'custom' data cannot be sent to the service; "
+            "run `zarr-benchmarks recommend --data FILE` locally"
+        )
     if meta.total_size_mb * 1e6 > MAX_REQUEST_BYTES:
-        raise ValueError(f"dataset/shape: {meta.total_size_mb:.0f} MB exceeds the limit of "
-                         f"{MAX_REQUEST_BYTES / 1e6:.0f} MB")
+        raise ValueError(
+            f"dataset/shape: {meta.total_size_mb:.0f} MB exceeds the limit of "
+            f"{MAX_REQUEST_BYTES / 1e6:.0f} MB"
+        )
     codecs = bench.get("codecs") or ()
     for i, codec in enumerate(codecs):
         try:
@@ -321,15 +363,17 @@ def parse_benchmark_request(payload: Mapping[str, Any]) -> tuple[BenchmarkConfig
             chunk_layout=bench.get("chunks"),
             zarr_format=bench.get("zarr_format", 3),
         )
-        resolve_layout(config.chunk_layout or meta.dataset_type.modality.chunk_layouts[0],
-                       meta.shape)
+        resolve_layout(
+            config.chunk_layout or meta.dataset_type.modality.chunk_layouts[0], meta.shape
+        )
     except ValueError as exc:
         raise ValueError(f"benchmark: {exc}") from None
     return config, int(ds.get("seed", 0))
 
 
-def run_benchmark_request(payload: Mapping[str, Any],
-                          progress: ProgressCallback | None = None) -> dict[str, Any]:
+def run_benchmark_request(
+    payload: Mapping[str, Any], progress: ProgressCallback | None = None
+) -> dict[str, Any]:
     """Validate and run a webhook payload (``{"dataset": ..., "benchmark": ...}``)
     on synthetic data of the requested modality; the same code path as the API."""
     config, seed = parse_benchmark_request(payload)

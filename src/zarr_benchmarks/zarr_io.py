@@ -36,8 +36,9 @@ class ArraySettings:
             raise NotImplementedError("sharding needs Zarr format 3")
 
 
-def create_array(path: str | os.PathLike[str], shape: tuple[int, ...], dtype: Any,
-                 settings: ArraySettings) -> zarr.Array:
+def create_array(
+    path: str | os.PathLike[str], shape: tuple[int, ...], dtype: Any, settings: ArraySettings
+) -> zarr.Array:
     """Create an empty array at ``path`` (replacing anything there)."""
     dtype = np.dtype(dtype)
     store = LocalStore(str(path))
@@ -82,12 +83,12 @@ def read(array: zarr.Array) -> np.ndarray:
 
 def first_chunk_selection(array: zarr.Array) -> tuple[slice, ...]:
     """The selection covering exactly the first (inner) chunk."""
-    return tuple(slice(0, min(c, s)) for c, s in zip(array.chunks, array.shape))
+    return tuple(slice(0, min(c, s)) for c, s in zip(array.chunks, array.shape, strict=False))
 
 
 def middle_plane_selection(shape: tuple[int, ...]) -> tuple[int | slice, ...]:
     """The middle plane: the middle index on every axis but the last two."""
-    return tuple(s // 2 for s in shape[:-2]) + (slice(None), slice(None))
+    return (*tuple(s // 2 for s in shape[:-2]), slice(None), slice(None))
 
 
 def read_selection(array: zarr.Array, selection: tuple[Any, ...]) -> np.ndarray:

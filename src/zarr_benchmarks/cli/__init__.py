@@ -19,7 +19,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Benchmark Zarr on scientific imaging data, share the results, catch regressions."""

@@ -13,8 +13,7 @@ console = Console()
 
 
 def codecs(
-    as_json: Annotated[bool, typer.Option("--json", help="Print ids and configs as JSON.")
-                       ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print ids and configs as JSON.")] = False,
 ) -> None:
     """List every registered codec id with its config."""
     from zarr_benchmarks.codecs import get_codec, list_codec_ids
@@ -36,14 +35,27 @@ def modalities() -> None:
     from zarr_benchmarks.modalities import list_modalities
 
     table = Table(title="modalities")
-    for col in ("id", "title", "dtype", "default shape", "suggested codec", "chunks",
-                "expected ratio"):
+    for col in (
+        "id",
+        "title",
+        "dtype",
+        "default shape",
+        "suggested codec",
+        "chunks",
+        "expected ratio",
+    ):
         table.add_column(col)
     for m in list_modalities():
         band = m.ratio_band
-        table.add_row(m.id, m.title, m.dtype, "x".join(map(str, m.shape)), m.suggested_codec,
-                      ", ".join(m.chunk_layouts),
-                      f"{band.low:g}-{band.high:g} ({band.codec})" if band else "-")
+        table.add_row(
+            m.id,
+            m.title,
+            m.dtype,
+            "x".join(map(str, m.shape)),
+            m.suggested_codec,
+            ", ".join(m.chunk_layouts),
+            f"{band.low:g}-{band.high:g} ({band.codec})" if band else "-",
+        )
     console.print(table)
 
 
@@ -53,8 +65,10 @@ def presets() -> None:
 
     for name in ("quick", "default", "full"):
         m = get_matrix(name, environ={})
-        console.print(f"[bold]{name}[/] (size {m.size}): {len(m.modalities)} modalities x "
-                      f"{len(m.codecs)} codecs x {len(m.layouts)} layouts")
+        console.print(
+            f"[bold]{name}[/] (size {m.size}): {len(m.modalities)} modalities x "
+            f"{len(m.codecs)} codecs x {len(m.layouts)} layouts"
+        )
         console.print(f"  modalities: {', '.join(m.modalities)}")
         console.print(f"  codecs:     {', '.join(m.codecs)}")
         console.print(f"  layouts:    {', '.join(m.layouts)}")

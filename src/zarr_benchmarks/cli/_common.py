@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
+import math
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,18 +19,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def write_json_atomic(path: Path, document: Any) -> None:
-    """Write JSON (indented, keys sorted) so that a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(document, fh, indent=2, sort_keys=True, allow_nan=False,
-                      default=float)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write JSON (indented, keys sorted) atomically; non-finite numbers become null."""
+    from zarr_benchmarks._jsonio import atomic_write_json
+
+    atomic_write_json(path, _finite(document))
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj

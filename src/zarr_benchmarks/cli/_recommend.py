@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,49 +29,67 @@ def print_results(results: dict[str, Any]) -> None:
     """Print the per-codec table and the recommendation per goal."""
     ds = results["dataset"]
     cfg = results["config"]
-    title = (f"{ds['name']} ({ds['type']}, {'x'.join(map(str, ds['shape']))} {ds['dtype']}), "
-             f"chunks {cfg['layout']}, Zarr v{cfg['zarr_format']}, median of {cfg['num_runs']}")
+    title = (
+        f"{ds['name']} ({ds['type']}, {'x'.join(map(str, ds['shape']))} {ds['dtype']}), "
+        f"chunks {cfg['layout']}, Zarr v{cfg['zarr_format']}, median of {cfg['num_runs']}"
+    )
     table = Table(title=title)
     for col in ("codec", "ratio", "write MB/s", "read MB/s", "write s", "read s"):
         table.add_column(col, justify="left" if col == "codec" else "right")
     for r in results["results"]:
-        table.add_row(r["codec"], f"{r['ratio']:.2f}", f"{r['write_mb_s']:.0f}",
-                      f"{r['read_mb_s']:.0f}", f"{r['write_time_s']:.4f}",
-                      f"{r['read_time_s']:.4f}")
+        table.add_row(
+            r["codec"],
+            f"{r['ratio']:.2f}",
+            f"{r['write_mb_s']:.0f}",
+            f"{r['read_mb_s']:.0f}",
+            f"{r['write_time_s']:.4f}",
+            f"{r['read_time_s']:.4f}",
+        )
     console.print(table)
-    bw, br, bc, bb = (results[k] for k in ("best_write", "best_read", "best_compression",
-                                           "best_balanced"))
+    bw, br, bc, bb = (
+        results[k] for k in ("best_write", "best_read", "best_compression", "best_balanced")
+    )
     console.print(f"Best write:       [bold]{bw['codec']}[/] ({bw['throughput_mb_s']:.0f} MB/s)")
     console.print(f"Best read:        [bold]{br['codec']}[/] ({br['throughput_mb_s']:.0f} MB/s)")
     console.print(f"Best compression: [bold]{bc['codec']}[/] ({bc['ratio']:.2f}x)")
-    console.print(f"Balanced:         [bold]{bb['codec']}[/] ({bb['ratio']:.2f}x at "
-                  f"{bb['throughput_mb_s']:.0f} MB/s write)")
+    console.print(
+        f"Balanced:         [bold]{bb['codec']}[/] ({bb['ratio']:.2f}x at "
+        f"{bb['throughput_mb_s']:.0f} MB/s write)"
+    )
     rec = results["recommended"]
-    console.print(f"Recommended for profile [bold]{cfg['compression_profile']}[/] "
-                  f"(goal: {rec['goal']}): [bold green]{rec['codec']}[/]")
+    console.print(
+        f"Recommended for profile [bold]{cfg['compression_profile']}[/] "
+        f"(goal: {rec['goal']}): [bold green]{rec['codec']}[/]"
+    )
 
 
 def recommend(
-    dataset_type: Annotated[str, typer.Option("--dataset-type", "-t",
-                                              help="Modality, e.g. cryoet, light_sheet, ct.")
-                            ] = "synthetic",
+    dataset_type: Annotated[
+        str, typer.Option("--dataset-type", "-t", help="Modality, e.g. cryoet, light_sheet, ct.")
+    ] = "synthetic",
     shape: Annotated[str | None, typer.Option(help="Array shape, e.g. 128,256,256.")] = None,
     dtype: Annotated[str | None, typer.Option(help="dtype (default: the modality's).")] = None,
-    codecs: Annotated[list[str] | None, typer.Option(
-        "--codecs", "-c", help="Codec ids; several may follow one --codecs.")] = None,
+    codecs: Annotated[
+        list[str] | None,
+        typer.Option("--codecs", "-c", help="Codec ids; several may follow one --codecs."),
+    ] = None,
     more_codecs: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
-    profile: Annotated[str, typer.Option(
-        help="archival, balanced, fast, lossless or analysis.")] = "balanced",
-    data: Annotated[Path | None, typer.Option(
-        help="Your own data: a TIFF stack, a .npy file or a Zarr/OME-Zarr array.")] = None,
+    profile: Annotated[
+        str, typer.Option(help="archival, balanced, fast, lossless or analysis.")
+    ] = "balanced",
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Your own data: a TIFF stack, a .npy file or a Zarr/OME-Zarr array."),
+    ] = None,
     crop: Annotated[str | None, typer.Option(help="Crop of --data, e.g. 0:64,:,:")] = None,
-    chunks: Annotated[str | None, typer.Option(
-        help="Chunk layout (cube64, plane, cube32-shard128...) or shape 64,64,64.")] = None,
+    chunks: Annotated[
+        str | None,
+        typer.Option(help="Chunk layout (cube64, plane, cube32-shard128...) or shape 64,64,64."),
+    ] = None,
     zarr_format: Annotated[int, typer.Option(help="Zarr format, 2 or 3.")] = 3,
     runs: Annotated[int, typer.Option(help="Timed runs per codec (medians reported).")] = 3,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")
-                         ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")] = None,
 ) -> None:
     """Benchmark codecs on one dataset and print the best per goal.
 
@@ -96,17 +113,29 @@ def recommend(
             if dataset_type not in ("synthetic", "custom"):
                 meta.dataset_type = type(meta.dataset_type)(dataset_type)
         else:
-            meta = create_metadata(dataset_type, _parse_shape(shape) if shape else None,
-                                   dtype=dtype)
+            meta = create_metadata(
+                dataset_type, _parse_shape(shape) if shape else None, dtype=dtype
+            )
             array = meta.dataset_type.modality.generate(meta.shape, meta.dtype, seed)
-        config = BenchmarkConfig(meta, compression_profile=profile, codecs_to_test=codec_list,
-                                 num_runs=runs, chunk_layout=layout, zarr_format=zarr_format)
+        config = BenchmarkConfig(
+            meta,
+            compression_profile=profile,
+            codecs_to_test=codec_list,
+            num_runs=runs,
+            chunk_layout=layout,
+            zarr_format=zarr_format,
+        )
         _ = config.codecs  # validates codec ids before any work
     except (ValueError, TypeError, OSError) as exc:
         fail(str(exc))
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("benchmarking", total=1)
 
         def progress(message: str, done: int, total: int) -> None:
