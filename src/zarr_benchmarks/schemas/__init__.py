@@ -1,0 +1,94 @@
+"""JSON Schemas of the shared file formats (docs/formats.md) and a validator.
+
+``validate(document)`` picks the schema from the document's ``kind`` and raises
+:class:`SchemaError` (a ``ValueError``) naming the JSON path of the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import best_match
+
+__all__ = ["KINDS", "SchemaError", "load_schema", "validate", "validator"]
+
+#: Document kinds that ship a schema (``<kind>.schema.json`` in this package).
+KINDS: tuple[str, ...] = ("result", "machine", "environment")
+
+
+class SchemaError(ValueError):
+    """A document does not match its schema.
+
+    Attributes
+    ----------
+    path
+        JSON path of the first problem, e.g. ``$.benchmarks['a.b'].results[0].status``.
+    """
+
+    def __init__(self, message: str, path: str = "$") -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.detail = message
+
+
+@cache
+def load_schema(kind: str) -> dict[str, Any]:
+    """Return the JSON Schema (a dict) of a document kind.
+
+    Raises
+    ------
+    KeyError
+        If ``kind`` has no schema.
+    """
+    if kind not in KINDS:
+        raise KeyError(f"no schema for document kind {kind!r}; known: {', '.join(KINDS)}")
+    text = resources.files(__name__).joinpath(f"{kind}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def validator(kind: str) -> jsonschema.protocols.Validator:
+    """Return a compiled (cached) validator for a document kind."""
+    schema = load_schema(kind)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _json_path(parts: Any) -> str:
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and part.isidentifier():
+            out += f".{part}"
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
+def validate(document: Any) -> None:
+    """Validate a document against the schema chosen by its ``kind``.
+
+    Parameters
+    ----------
+    document
+        A parsed JSON document (``result``, ``machine`` or ``environment``).
+
+    Raises
+    ------
+    SchemaError
+        With the JSON path of the first (most relevant) problem.
+    """
+    if not isinstance(document, dict):
+        raise SchemaError(f"expected a JSON object, got {type(document).__name__}")
+    kind = document.get("kind")
+    if kind not in KINDS:
+        raise SchemaError(f"unknown document kind {kind!r} (expected one of {KINDS})", "$.kind")
+    error = best_match(validator(kind).iter_errors(document))
+    if error is not None:
+        raise SchemaError(error.message, _json_path(error.absolute_path))
