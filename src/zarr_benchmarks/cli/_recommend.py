@@ -16,8 +16,9 @@ console = Console()
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
+    parts = text.split(",") if "," in text else text.split("x")
     try:
-        shape = tuple(int(s) for s in text.replace("x", ",").split(",") if s.strip())
+        shape = tuple(int(s) for s in parts)
     except ValueError:
         fail(f"--shape: expected comma-separated integers such as 64,256,256, got {text!r}")
     if not shape or any(s <= 0 for s in shape):
@@ -95,6 +96,7 @@ def recommend(
 
     Several codecs may follow one --codecs: `--codecs blosc-zstd-5-shuffle zstd-3`.
     """
+    from zarr_benchmarks.chunking import resolve_layout
     from zarr_benchmarks.dataset_types import BenchmarkConfig, create_metadata
     from zarr_benchmarks.runner import DatasetBenchmarkRunner
 
@@ -125,7 +127,9 @@ def recommend(
             chunk_layout=layout,
             zarr_format=zarr_format,
         )
-        _ = config.codecs  # validates codec ids before any work
+        # Validate codecs and chunks before any work starts.
+        _ = config.codecs
+        resolve_layout(layout or meta.dataset_type.modality.chunk_layouts[0], meta.shape)
     except (ValueError, TypeError, OSError) as exc:
         fail(str(exc))
     with Progress(

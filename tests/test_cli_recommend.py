@@ -1,0 +1,107 @@
+"""The `recommend`, `codecs`, `modalities` and `presets` commands, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from zarr_benchmarks.cli import app
+
+runner = CliRunner()
+
+
+def test_recommend_prints_a_table_and_writes_json(tmp_path):
+    out = tmp_path / "sub" / "result.json"
+    res = runner.invoke(
+        app,
+        [
+            "recommend",
+            "--dataset-type",
+            "synthetic",
+            "--shape",
+            "16,32,32",
+            "--codecs",
+            "blosc-zstd-5-shuffle",
+            "blosc-lz4-5-bitshuffle",
+            "--profile",
+            "balanced",
+            "--runs",
+            "2",
+            "--json",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "blosc-lz4-5-bitshuffle" in res.output and "Best compression" in res.output
+    doc = json.loads(out.read_text())
+    assert {r["codec"] for r in doc["results"]} == {
+        "blosc-zstd-5-shuffle",
+        "blosc-lz4-5-bitshuffle",
+    }
+    assert doc["recommended"]["goal"] == "balanced"
+    assert doc["config"]["num_runs"] == 2
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+def test_recommend_on_user_data(tmp_path):
+    import numpy as np
+
+    from zarr_benchmarks.modalities import get_modality
+
+    path = tmp_path / "stack.npy"
+    np.save(path, get_modality("synthetic").generate((8, 32, 32)))
+    res = runner.invoke(
+        app,
+        [
+            "recommend",
+            "--data",
+            str(path),
+            "--codecs",
+            "zstd-3",
+            "--runs",
+            "1",
+            "--chunks",
+            "8,16,16",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "zstd-3" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--codecs", "lzma"], "unknown codec id 'lzma'"),
+        (["--shape", "4,x"], "--shape"),
+        (["--dataset-type", "xray"], "unknown modality 'xray'"),
+        (["--profile", "extreme"], "extreme"),
+        (["--chunks", "blob"], "unknown chunk layout"),
+        (["zstd-3"], "codec ids follow --codecs"),
+        (["--data", "/nonexistent/stack.tif"], "stack.tif"),
+    ],
+)
+def test_recommend_bad_input_exits_2_with_a_message(args, message):
+    res = runner.invoke(app, ["recommend", "--shape", "8,16,16", *args])
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_catalogue_commands():
+    res = runner.invoke(app, ["codecs", "--json"])
+    assert res.exit_code == 0
+    assert json.loads(res.output)["blosc-zstd-5-bitshuffle"]["shuffle"] == "bitshuffle"
+    assert runner.invoke(app, ["modalities"]).exit_code == 0
+    assert runner.invoke(app, ["presets"]).exit_code == 0
+
+
+def test_module_entry_point():
+    proc = subprocess.run(
+        [sys.executable, "-m", "zarr_benchmarks", "--help"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0
+    assert "recommend" in proc.stdout
