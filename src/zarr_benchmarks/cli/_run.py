@@ -1,0 +1,204 @@
+"""``zarr-benchmarks run``: run the asv suite here, reduce the results, optionally upload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from zarr_benchmarks.cli._common import fail
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "seconds":
+        for scale, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
+            if abs(value) >= scale or suffix == "ns":
+                return f"{value / scale:.3g} {suffix}"
+    if unit == "bytes":
+        return f"{value / 2**20:.1f} MiB"
+    return f"{value:.4g} {unit}"
+
+
+def summary_table(rows: list[dict]) -> Table:
+    """Per benchmark and parameters: status, median and throughput (when known)."""
+    table = Table(title="Summary (median)")
+    for col, justify in (
+        ("benchmark", "left"),
+        ("parameters", "left"),
+        ("status", "left"),
+        ("median", "right"),
+        ("MB/s", "right"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in rows:
+        status = {"failed": "[red]failed[/]", "skipped": "[dim]skipped[/]"}.get(
+            r["status"], r["status"]
+        )
+        table.add_row(
+            r["benchmark"],
+            r["params"],
+            status,
+            _fmt(r["median"], r["unit"]),
+            f"{r['mb_per_s']:.0f}" if r["mb_per_s"] else "",
+        )
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``run`` command to ``app``."""
+
+    @app.command("run")
+    def run(
+        bench: Annotated[
+            list[str] | None,
+            typer.Option("--bench", "-b", help="asv benchmark regex (repeatable)."),
+        ] = None,
+        modality: Annotated[
+            list[str] | None,
+            typer.Option(help="Only these modalities (repeatable or comma list)."),
+        ] = None,
+        codec: Annotated[
+            list[str] | None, typer.Option(help="Only these codecs (repeatable or comma list).")
+        ] = None,
+        preset: Annotated[
+            str, typer.Option(help="Parameter matrix: quick, default or full.")
+        ] = "default",
+        size: Annotated[
+            str | None, typer.Option(help="Data size: tiny, small, medium or large.")
+        ] = None,
+        output: Annotated[
+            Path, typer.Option("--output", "-o", help="Folder for reduced results.")
+        ] = Path("results"),
+        upload: Annotated[
+            bool, typer.Option("--upload", help="Upload the reduced results afterwards.")
+        ] = False,
+        url: Annotated[str | None, typer.Option(help="Service URL for --upload.")] = None,
+        debug: Annotated[
+            bool, typer.Option("--debug", help="Show asv's stderr and benchmark output.")
+        ] = False,
+    ) -> None:
+        """Run the benchmarks with asv in this environment and reduce the results.
+
+        Wraps `asv run --python=same --set-commit-hash <HEAD> --record-samples --machine
+        <name>`. Filters are passed to the suite as ZARR_BENCHMARKS_* variables. Exit code
+        1 if any benchmark failed (the others' results are kept and reduced).
+        """
+        from zarr_benchmarks.asv_run import (
+            PRESETS,
+            SIZES,
+            ProgressParser,
+            RunError,
+            RunOptions,
+            check_asv,
+            find_clone,
+            head_commit,
+            run_and_reduce,
+            summary_rows,
+        )
+        from zarr_benchmarks.environment import environment_document
+        from zarr_benchmarks.machine import MachineError, check_machine
+        from zarr_benchmarks.reduce import ReduceError
+
+        if preset not in PRESETS:
+            fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
+        if size is not None and size not in SIZES:
+            fail(f"--size must be one of {', '.join(SIZES)}, not {size!r}")
+        options = RunOptions(
+            bench=list(bench or []),
+            modalities=_split(modality),
+            codecs=_split(codec),
+            preset=preset,
+            size=size,
+            debug=debug,
+            output=output,
+        )
+        try:
+            check_asv()
+            root = find_clone(".")
+            head_commit(root)
+            if not output.is_absolute():
+                options.output = root / output
+            machine = check_machine(root)
+        except RunError as exc:
+            fail(str(exc), exc.code)
+        except MachineError as exc:
+            fail(str(exc), 1)
+        if machine.created:
+            console.print(f"No machine set up yet: named this machine [bold]{machine.name}[/].")
+        elif machine.changed:
+            console.print(
+                f"Machine changed ({', '.join(machine.changed[:6])}): re-enriched "
+                f"[bold]{machine.name}[/]'s information."
+            )
+        environment = environment_document()
+        parser = ProgressParser()
+        with Progress(
+            TextColumn("[bold]asv[/]"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("discovering benchmarks", total=100)
+
+            def on_stdout(line: str) -> None:
+                done = parser.feed(line)
+                progress.update(task, completed=parser.percent, description=parser.current)
+                if done:
+                    name, status = done
+                    mark = "[red]✗[/]" if "failed" in status else "[green]✓[/]"
+                    progress.console.print(f"{mark} {name} [dim]{status}[/]", highlight=False)
+                elif debug:
+                    progress.console.print(line, markup=False, highlight=False)
+
+            def on_stderr(line: str) -> None:
+                if debug:
+                    err_console.print(line, markup=False, highlight=False)
+
+            try:
+                outcome = run_and_reduce(
+                    root, machine.document, environment, options, on_stdout, on_stderr
+                )
+            except RunError as exc:
+                fail(str(exc), exc.code)
+            except ReduceError as exc:
+                fail(f"reducing asv's results failed: {exc}", 1)
+        console.print(f"asv log: {outcome.log.relative_to(root)}", highlight=False)
+        if outcome.report is None:
+            fail(
+                f"asv produced no results (exit {outcome.returncode}); see the log above"
+                + ("" if debug else " or rerun with --debug"),
+                1,
+            )
+        console.print(summary_table(summary_rows(outcome.report.documents, size)))
+        if outcome.dirty:
+            console.print("[yellow]note:[/] working tree has uncommitted changes (dirty: true).")
+        for path in outcome.report.results:
+            console.print(f"wrote {path.relative_to(root)}", highlight=False, markup=False)
+        if outcome.failed:
+            err_console.print(f"[red]failed:[/] {', '.join(outcome.failed)}", highlight=False)
+        if upload:
+            if options.preset == "quick":
+                console.print("quick run: results are marked quick and not uploaded.")
+            else:
+                from zarr_benchmarks.cli._upload import do_upload
+
+                if not do_upload([*outcome.report.infos, *outcome.report.results], url):
+                    raise typer.Exit(1)
+        if not outcome.ok:
+            raise typer.Exit(1)
