@@ -231,7 +231,7 @@ class Uploader:
         with FileLock(str(record) + ".lock"):
             seen = self._load_record(record)
             done = set(seen.get(self.url, []))
-            for item in prepared:
+            for index, item in enumerate(prepared):
                 if item.document["kind"] == "result" and item.document.get("quick"):
                     outcome.skipped.append((item.path, "quick result: never uploaded"))
                     continue
@@ -249,7 +249,12 @@ class Uploader:
                 else:
                     outcome.failed.append((item.path, message))
                     if "cannot reach" in message:
-                        break  # the service is down: do not hammer it for every file
+                        # The service is down: do not hammer it once per remaining file.
+                        outcome.failed += [
+                            (rest.path, "not attempted: service unreachable")
+                            for rest in prepared[index + 1 :]
+                        ]
+                        break
         return outcome
 
     @staticmethod
