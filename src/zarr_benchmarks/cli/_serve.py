@@ -1,0 +1,81 @@
+"""``zarr-benchmarks serve``: run the contribution service (waitress by default)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from zarr_benchmarks.cli._common import fail
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``serve`` command to ``app``."""
+
+    @app.command("serve")
+    def serve(
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8080,
+        threads: Annotated[
+            int, typer.Option(min=1, max=256, help="Request threads (waitress).")
+        ] = 16,
+        instance_dir: Annotated[
+            Path | None,
+            typer.Option(help="Instance folder (env ZARR_BENCHMARKS_INSTANCE_DIR)."),
+        ] = None,
+        remote: Annotated[
+            str | None,
+            typer.Option(
+                help="Results repository URL (env ZARR_BENCHMARKS_REMOTE); "
+                "default: an embedded bare repository in the instance folder."
+            ),
+        ] = None,
+        debug: Annotated[
+            bool, typer.Option("--debug", help="Debug mode: commit but never push.")
+        ] = False,
+        dev: Annotated[
+            bool, typer.Option("--dev", help="Use Flask's development server instead.")
+        ] = False,
+    ) -> None:
+        """Serve the contribution API (POST /contribute, /results, /docs, jobs)."""
+        from flask_app import ConfigError, create_app
+        from flask_app.store import StoreError
+
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        overrides: dict[str, Any] = {}
+        if instance_dir is not None:
+            overrides["instance_dir"] = instance_dir
+        if remote is not None:
+            overrides["remote"] = remote
+        if debug:
+            overrides["debug"] = True
+        try:
+            flask_app = create_app(overrides)
+        except ConfigError as exc:
+            fail(str(exc), 2)
+        except StoreError as exc:
+            fail(str(exc), 1)
+        try:
+            if dev:
+                flask_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+            else:
+                from waitress import serve as waitress_serve
+
+                waitress_serve(
+                    flask_app,
+                    host=host,
+                    port=port,
+                    threads=threads,
+                    ident="zarr-benchmarks",
+                    clear_untrusted_proxy_headers=True,
+                )
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1)
+        finally:
+            from flask_app import shutdown
+
+            shutdown(flask_app)
