@@ -271,7 +271,7 @@ def test_different_presets_refused() -> None:
 
 def _err(res: object) -> str:
     """stderr with rich's line wrapping undone."""
-    return " ".join(res.stderr.split())
+    return res.stderr.replace("\n", "")
 
 
 def _write(path: Path, doc: object) -> Path:

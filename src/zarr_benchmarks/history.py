@@ -1,0 +1,403 @@
+"""Each benchmark's trend across Zarr versions or commits, with step changes flagged.
+
+Results are grouped by machine and preset (figures from different machines or array
+sizes never form one series). Along the chosen axis -- the Zarr version of the run's
+environment (``info_environment-*.json`` ``packages.zarr``, or the ``zarr`` entry of
+an asv matrix) or the commit, ordered by run time -- consecutive points of one
+benchmark are compared with the same statistics as ``compare``: ratio of medians with
+a bootstrap CI, Mann-Whitney U, Benjamini-Hochberg across every step of every series.
+A step is flagged when it is significant after correction and beyond the factor.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from packaging.version import InvalidVersion, Version
+
+from zarr_benchmarks import stats
+from zarr_benchmarks.compare import (
+    DEFAULT_ALPHA,
+    DEFAULT_FACTOR,
+    REFERENCE_PREFIX,
+    CompareInputError,
+    Entry,
+    _is_asv_result,
+    _read_json,
+    _reduce_asv,
+    entries_from_docs,
+    format_params,
+    format_value,
+    higher_is_better,
+    load_result,
+    params_key,
+)
+
+AXES = ("auto", "version", "commit")
+
+
+@dataclass
+class Run:
+    """One result document with what places it on an axis."""
+
+    source: str
+    doc: dict[str, Any]
+    zarr: str | None
+
+
+@dataclass
+class Point:
+    label: str
+    median: float | None
+    n: int
+    status: str
+    commit: str
+    timestamp: str
+    zarr: str | None
+
+
+@dataclass
+class Step:
+    """The change from one point to the next."""
+
+    from_label: str
+    to_label: str
+    status: str  # regression | improvement | unchanged | insufficient samples | not comparable
+    ratio: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    q_value: float | None = None
+
+
+@dataclass
+class Series:
+    name: str
+    params: dict[str, Any]
+    param_names: list[str]
+    type: str
+    unit: str
+    machine_id: str
+    preset: str
+    axis: str
+    points: list[Point] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        p = format_params(self.params, self.param_names)
+        return f"{self.name}({p})" if p else self.name
+
+    @property
+    def flagged(self) -> list[Step]:
+        return [s for s in self.steps if s.status in {"regression", "improvement"}]
+
+
+@dataclass
+class History:
+    series: list[Series]
+    factor: float
+    alpha: float
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [clean(x) for x in v]
+            return v
+
+        out = []
+        for s in self.series:
+            d = asdict(s)
+            d["label"] = s.label
+            out.append(clean(d))
+        return {
+            "schema_version": 1,
+            "kind": "history",
+            "factor": self.factor,
+            "alpha": self.alpha,
+            "notes": self.notes,
+            "flagged_steps": sum(len(s.flagged) for s in self.series),
+            "series": out,
+        }
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def _zarr_versions_from_env_files(root: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for f in sorted(root.rglob("info_environment-*.json")):
+        doc = _read_json(f)
+        if isinstance(doc, dict) and doc.get("kind") == "environment":
+            zarr = (doc.get("packages") or {}).get("zarr")
+            if doc.get("environment_id") and zarr:
+                out[str(doc["environment_id"])] = str(zarr)
+    return out
+
+
+def load_runs(path: str | Path) -> list[Run]:
+    """Every result in ``path`` (a folder, searched recursively, or one file).
+
+    Reduced result files are used when there are any, otherwise asv result files
+    (whose matrix ``params`` may carry the Zarr version).
+    """
+    root = Path(path)
+    if not root.exists():
+        raise CompareInputError(f"{root}: no such file or folder")
+    folder = root if root.is_dir() else root.parent
+    env_zarr = _zarr_versions_from_env_files(folder)
+    files = [root] if root.is_file() else sorted(root.rglob("result_*.json"))
+    runs: list[Run] = []
+    for f in files:
+        raw = _read_json(f)
+        zarr = raw.get("params", {}).get("zarr") if _is_asv_result(raw) else None
+        doc = load_result(f)
+        runs.append(Run(str(f), doc, zarr or env_zarr.get(str(doc.get("environment_id")))))
+    if not runs and root.is_dir():
+        for f in sorted(root.rglob("*.json")):
+            if f.name in {"machine.json", "benchmarks.json"} or f.name.startswith("info_"):
+                continue
+            raw = _read_json(f)
+            if _is_asv_result(raw):
+                doc = _reduce_asv(f)
+                zarr = (raw.get("params") or {}).get("zarr")
+                runs.append(Run(str(f), doc, zarr or env_zarr.get(str(doc.get("environment_id")))))
+    if not runs:
+        raise CompareInputError(f"{root}: holds no result files (result_*.json or asv results)")
+    return runs
+
+
+# ---------------------------------------------------------------------------- history
+
+
+def _version_key(v: str) -> tuple[int, Any]:
+    try:
+        return 0, Version(v)
+    except InvalidVersion:
+        return 1, v
+
+
+def _points_for(runs: Sequence[Run], axis: str) -> list[tuple[str, list[Run]]]:
+    """Group runs into ordered points along ``axis``."""
+    groups: dict[str, list[Run]] = defaultdict(list)
+    if axis == "version":
+        for r in runs:
+            if r.zarr:
+                groups[r.zarr].append(r)
+        order = sorted(groups, key=_version_key)
+    else:
+        first_seen: dict[str, str] = {}
+        for r in sorted(runs, key=lambda r: str(r.doc.get("timestamp", ""))):
+            commit = str(r.doc.get("commit_hash", ""))[:10]
+            if r.doc.get("dirty"):
+                commit += "+dirty"
+            groups[commit].append(r)
+            first_seen.setdefault(commit, str(r.doc.get("timestamp", "")))
+        order = sorted(groups, key=lambda c: first_seen[c])
+    return [(label, groups[label]) for label in order]
+
+
+def build_history(
+    runs: Sequence[Run],
+    *,
+    axis: str = "auto",
+    factor: float = DEFAULT_FACTOR,
+    alpha: float = DEFAULT_ALPHA,
+    bench: str | None = None,
+    seed: int = stats.DEFAULT_SEED,
+    n_boot: int = stats.N_BOOTSTRAP,
+) -> History:
+    """Series per (machine, preset, benchmark, params) with step changes flagged.
+
+    Parameters
+    ----------
+    runs
+        Loaded results (see :func:`load_runs`).
+    axis
+        ``version`` (Zarr version), ``commit``, or ``auto``: version when a machine's
+        runs span at least two Zarr versions, otherwise commit.
+    bench
+        Optional regular expression; only matching benchmark names are kept.
+    """
+    if axis not in AXES:
+        raise CompareInputError(f"unknown axis {axis!r}; choose one of {', '.join(AXES)}")
+    if factor < 1.0:
+        raise CompareInputError(f"--factor must be at least 1.0, got {factor}")
+    try:
+        pattern = re.compile(bench) if bench else None
+    except re.error as exc:
+        raise CompareInputError(f"--bench: invalid regular expression {bench!r}: {exc}") from exc
+    notes: list[str] = []
+    by_group: dict[tuple[str, str], list[Run]] = defaultdict(list)
+    for r in runs:
+        by_group[(str(r.doc.get("machine_id")), str(r.doc.get("preset")))].append(r)
+    series: list[tuple[Series, list[Entry]]] = []
+    for (machine, preset), group in sorted(by_group.items()):
+        group_axis = axis
+        if axis == "auto":
+            group_axis = "version" if len({r.zarr for r in group if r.zarr}) >= 2 else "commit"
+        if group_axis == "version" and any(r.zarr is None for r in group):
+            missing = [r.source for r in group if r.zarr is None]
+            notes.append(
+                f"{len(missing)} result(s) without a Zarr version (no info_environment file) "
+                f"left out, e.g. {missing[0]}"
+            )
+        points = _points_for(group, group_axis)
+        point_entries = [
+            (label, entries_from_docs([(r.source, r.doc) for r in rs]), rs) for label, rs in points
+        ]
+        keys = sorted({k for _, entries, _ in point_entries for k in entries})
+        for key in keys:
+            if key[0].startswith(REFERENCE_PREFIX) or (pattern and not pattern.search(key[0])):
+                continue
+            s: Series | None = None
+            found: list[Entry] = []
+            for label, entries, rs in point_entries:
+                e = entries.get(key)
+                if e is None:
+                    continue
+                if s is None:
+                    s = Series(
+                        e.name, e.params, e.param_names, e.type, e.unit, machine, preset, group_axis
+                    )
+                s.points.append(_point(label, e, rs))
+                found.append(e)
+            if s is not None:
+                series.append((s, found))
+    _compute_steps(series, factor=factor, alpha=alpha, seed=seed, n_boot=n_boot)
+    return History([s for s, _ in series], factor, alpha, notes)
+
+
+def _point(label: str, e: Entry, runs: Sequence[Run]) -> Point:
+    median = float(np.median(e.samples)) if e.samples else None
+    run = next((r for r in runs if r.source == e.source), runs[-1])
+    return Point(
+        label=label,
+        median=median,
+        n=len(e.samples),
+        status=e.status,
+        commit=str(run.doc.get("commit_hash", "")),
+        timestamp=e.timestamp,
+        zarr=run.zarr,
+    )
+
+
+def _compute_steps(
+    series: Sequence[tuple[Series, list[Entry]]],
+    *,
+    factor: float,
+    alpha: float,
+    seed: int,
+    n_boot: int,
+) -> None:
+    """Fill each series' steps; BH runs across every tested step of every series."""
+    tested: list[tuple[Series, Step]] = []
+    for s, entries in series:
+        for i in range(1, len(s.points)):
+            p0, p1, e0, e1 = s.points[i - 1], s.points[i], entries[i - 1], entries[i]
+            step = Step(p0.label, p1.label, "unchanged")
+            s.steps.append(step)
+            if e0.version != e1.version:
+                step.status = "not comparable"
+                continue
+            if e0.status != "ok" or e1.status != "ok" or not e0.samples or not e1.samples:
+                step.status = "not run"
+                continue
+            try:
+                ps = stats.pair_stats(
+                    e0.samples,
+                    e1.samples,
+                    key=f"{s.machine_id}|{s.name}|{params_key(s.params)}|{p1.label}",
+                    seed=seed,
+                    n_boot=n_boot,
+                )
+            except ValueError:
+                step.status = "not comparable"
+                continue
+            step.ratio, step.ci_low, step.ci_high, step.p_value = (
+                ps.ratio,
+                ps.ci_low,
+                ps.ci_high,
+                ps.p_value,
+            )
+            if ps.sufficient:
+                tested.append((s, step))
+            else:
+                step.status = "insufficient samples"
+    qvalues = stats.benjamini_hochberg([step.p_value for _, step in tested])
+    for (s, step), q in zip(tested, qvalues, strict=True):
+        step.q_value = q
+        assert step.ratio is not None
+        if stats.is_change(step.ratio, q, factor=factor, alpha=alpha):
+            hib = higher_is_better(s.type, s.unit)
+            worse = step.ratio < 1.0 if hib else step.ratio > 1.0
+            step.status = "regression" if worse else "improvement"
+
+
+def history_from_path(path: str | Path, **kwargs: Any) -> History:
+    """Load ``path`` and build its history (see :func:`build_history`)."""
+    return build_history(load_runs(path), **kwargs)
+
+
+# -------------------------------------------------------------------------- rendering
+
+
+def _trend_text(s: Series) -> str:
+    parts = []
+    steps = {st.to_label: st for st in s.steps}
+    for p in s.points:
+        step = steps.get(p.label)
+        mark = ""
+        if step is not None and step.status in {"regression", "improvement"}:
+            arrow = "▲" if (step.ratio or 1) > 1 else "▼"
+            mark = f" {arrow}{abs((step.ratio or 1) - 1):.0%} {step.status}"
+        elif step is not None and step.status == "not comparable":
+            mark = " (code changed)"
+        parts.append(f"{p.label}: {format_value(p.median, s.unit)}{mark}")
+    return " → ".join(parts)
+
+
+def render_rich(h: History, *, show_all: bool = False) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Benchmark history")
+    table.add_column("Benchmark", overflow="fold")
+    table.add_column("Machine")
+    table.add_column("Axis")
+    table.add_column("Trend (median per point)", overflow="fold")
+    shown = [s for s in h.series if show_all or s.flagged]
+    for s in shown:
+        style = "bold red" if any(st.status == "regression" for st in s.flagged) else ""
+        table.add_row(s.label, s.machine_id[:12], s.axis, Text(_trend_text(s), style=style))
+    parts: list[Any] = []
+    if shown:
+        parts.append(table)
+    n_flagged = sum(len(s.flagged) for s in h.series)
+    parts += [Text(n, style="italic") for n in h.notes]
+    parts.append(
+        Text(
+            f"{len(h.series)} series, {n_flagged} step change(s) flagged (factor {h.factor:g}, "
+            f"BH-adjusted p <= {h.alpha:g})" + ("" if show_all else "; --all lists every series"),
+            style="bold",
+        )
+    )
+    return Group(*parts)
+
+
+def history_json(h: History) -> str:
+    return json.dumps(h.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

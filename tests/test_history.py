@@ -1,0 +1,132 @@
+"""history.py, ``zarr-benchmarks history`` and the Zarr-version asv config."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from regression_helpers import MACHINE_A, MACHINE_B, make_doc, sample_suite, suite_spec
+from typer.testing import CliRunner
+
+from zarr_benchmarks import history as hist
+from zarr_benchmarks.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+# Deliberately not in time order: the version axis must sort by version.
+VERSIONS = [("3.1.6", "2026-11-01-00-00-00"), ("3.0.10", "2026-11-02-00-00-00"),
+            ("3.1.5", "2026-11-03-00-00-00")]  # fmt: skip
+
+
+def _env_id(version: str) -> str:
+    return hashlib.sha256(version.encode()).hexdigest()
+
+
+def _write(path: Path, doc: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def results_dir(tmp_path: Path) -> tuple[Path, list[dict]]:
+    """Runs on three Zarr versions; benchmark 4 gets 30 % slower in 3.1.6 only."""
+    rng = np.random.default_rng(12)
+    spec = suite_spec(rng, 30)
+    spec[4]["sigma"] = 0.03
+    for i, (version, ts) in enumerate(VERSIONS):
+        _write(
+            tmp_path / f"info_environment-{_env_id(version)}.json",
+            {"schema_version": 1, "kind": "environment", "environment_id": _env_id(version),
+             "python": {"implementation": "CPython", "version": "3.11.7"},
+             "packages": {"zarr": version}},
+        )  # fmt: skip
+        entries = sample_suite(rng, spec, slowdown={4: 1.3} if version == "3.1.6" else None)
+        if version == "3.1.6":  # the read benchmark's code changed in this run
+            for e in entries:
+                if e["name"] == "bench_read.Read.time_read":
+                    e["version"] = "f" * 64
+        doc = make_doc(entries, timestamp=ts, commit=str(i) * 40, environment_id=_env_id(version))
+        _write(tmp_path / "sub" / f"result_{ts}_a.json", doc)
+    # another machine: its own series, never mixed into machine A's trend
+    other = make_doc(sample_suite(rng, spec, slowdown={4: 3.0}), machine_id=MACHINE_B,
+                     environment_id=_env_id("3.1.6"))  # fmt: skip
+    _write(tmp_path / "result_b.json", other)
+    return tmp_path, spec
+
+
+def test_version_history_flags_only_the_injected_step(results_dir: tuple[Path, list]) -> None:
+    path, spec = results_dir
+    h = hist.history_from_path(path)
+    series_a = [s for s in h.series if s.machine_id == MACHINE_A]
+    assert len(series_a) == 30
+    assert {s.axis for s in series_a} == {"version"}
+    flagged = [(s, st) for s in h.series for st in s.flagged]
+    assert len(flagged) == 1
+    s, step = flagged[0]
+    assert (s.name, s.params, s.machine_id) == (spec[4]["name"], spec[4]["params"], MACHINE_A)
+    assert [p.label for p in s.points] == ["3.0.10", "3.1.5", "3.1.6"]
+    assert (step.from_label, step.to_label, step.status) == ("3.1.5", "3.1.6", "regression")
+    assert step.ci_low <= 1.3 <= step.ci_high
+    reads = [x for x in series_a if x.name == "bench_read.Read.time_read"]
+    assert len(reads) == 15
+    assert {tuple(st.status for st in x.steps) for x in reads} == {("unchanged", "not comparable")}
+    # machine B has a single point: no steps, even though it is 3x slower
+    assert all(not s.steps for s in h.series if s.machine_id == MACHINE_B)
+
+
+def test_commit_axis_orders_by_time(results_dir: tuple[Path, list]) -> None:
+    path, _ = results_dir
+    h = hist.history_from_path(path, axis="commit", bench=r"time_write")
+    s = next(x for x in h.series if x.machine_id == MACHINE_A)
+    assert {x.name for x in h.series} == {"bench_write.Write.time_write"}
+    assert [p.label for p in s.points] == ["0" * 10, "1" * 10, "2" * 10]
+    assert [p.zarr for p in s.points] == ["3.1.6", "3.0.10", "3.1.5"]
+
+
+def test_identical_runs_flag_nothing(tmp_path: Path) -> None:
+    rng = np.random.default_rng(21)
+    spec = suite_spec(rng, 40)
+    for i in range(5):
+        doc = make_doc(sample_suite(rng, spec), timestamp=f"2026-11-0{i + 1}-00-00-00",
+                       commit=str(i) * 40)  # fmt: skip
+        _write(tmp_path / f"result_{i}.json", doc)
+    h = hist.history_from_path(tmp_path, n_boot=200)
+    assert sum(len(s.steps) for s in h.series) == 160
+    assert not [st for s in h.series for st in s.flagged]
+
+
+def test_cli_history_table_json_and_errors(results_dir: tuple[Path, list], tmp_path: Path) -> None:
+    path, _ = results_dir
+    res = CliRunner().invoke(app, ["history", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "1 step change(s) flagged" in res.stdout and "regression" in res.stdout
+    res = CliRunner().invoke(app, ["history", str(path), "--json"])
+    assert res.exit_code == 0
+    doc = json.loads(res.stdout)
+    assert doc["kind"] == "history" and doc["flagged_steps"] == 1
+    res = CliRunner().invoke(app, ["history", str(path), "--by", "planet"])
+    assert res.exit_code == 2 and "unknown axis" in res.stderr
+    res = CliRunner().invoke(app, ["history", str(tmp_path / "missing")])
+    assert res.exit_code == 2 and "missing" in res.stderr
+    (path / "sub" / "result_broken.json").write_text("[1,", encoding="utf-8")
+    res = CliRunner().invoke(app, ["history", str(path)])
+    assert res.exit_code == 2
+    assert "result_broken.json" in res.stderr.replace("\n", "")
+    assert "Traceback" not in res.output
+
+
+def test_history_asv_config_has_a_zarr_release_matrix() -> None:
+    from asv.config import Config
+
+    path = ROOT / "asv.history.conf.json"
+    conf = Config.load(str(path))
+    assert conf.environment_type == "virtualenv"
+    zarr_versions = conf.matrix["req"]["zarr"]
+    assert any(v.startswith("3.0.") for v in zarr_versions)
+    assert any(v.startswith("3.1.") for v in zarr_versions)
+    # its own folders, so history runs never mix with the main suite's results
+    main = Config.load(str(ROOT / "asv.conf.json"))
+    assert conf.results_dir != main.results_dir and conf.env_dir != main.env_dir
+    assert conf.benchmark_dir == main.benchmark_dir
