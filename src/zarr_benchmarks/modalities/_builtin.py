@@ -1,13 +1,24 @@
-"""Registers the built-in modalities (one module each)."""
+"""Registers the built-in modalities (one module each), in the seed guide's order."""
 
-from zarr_benchmarks.modalities import (  # noqa: F401  (each module registers itself)
-    confocal,
-    cryoet,
-    ct,
-    light_sheet,
-    palm_storm,
-    sted,
-    synthetic,
-    two_photon,
-    widefield,
+from importlib import import_module
+
+#: Module names under ``zarr_benchmarks.modalities``; importing one registers it.
+BUILTIN_MODALITIES = (
+    "cryoet",
+    "light_sheet",
+    "confocal",
+    "two_photon",
+    "widefield",
+    "sem",
+    "sted",
+    "palm_storm",
+    "mri",
+    "ct",
+    "labels_dense",
+    "labels_sparse",
+    "synthetic",
+    "custom",
 )
+
+for _name in BUILTIN_MODALITIES:
+    import_module(f"zarr_benchmarks.modalities.{_name}")
