@@ -19,7 +19,7 @@ def print_report(report, out: Console = console) -> None:
     for note in report.notes:
         err_console.print(f"note: {note}", highlight=False, markup=False)
     for path in report.results:
-        out.print(f"wrote {path}", highlight=False, markup=False)
+        out.print(f"wrote {path}", highlight=False, markup=False, soft_wrap=True)
     problems = report.problems
     if problems:
         out.print(f"{len(problems)} problem(s):", highlight=False)

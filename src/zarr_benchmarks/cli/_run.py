@@ -189,7 +189,9 @@ def register(app: typer.Typer) -> None:
         if outcome.dirty:
             console.print("[yellow]note:[/] working tree has uncommitted changes (dirty: true).")
         for path in outcome.report.results:
-            console.print(f"wrote {path.relative_to(root)}", highlight=False, markup=False)
+            console.print(
+                f"wrote {path.relative_to(root)}", highlight=False, markup=False, soft_wrap=True
+            )
         if outcome.failed:
             err_console.print(f"[red]failed:[/] {', '.join(outcome.failed)}", highlight=False)
         if upload:
