@@ -249,6 +249,7 @@ class ResultStore:
             text = text.replace(
                 base64.b64encode(f"x-access-token:{token}".encode()).decode(), "***"
             )
+        text = text.replace(self.remote_url, f"<remote:{self.public_remote()}>")
         text = text.replace(str(self.instance), "<instance>")
         home = os.path.expanduser("~")
         if home and home != "/":
