@@ -120,22 +120,16 @@ def _is_asv_result(doc: Any) -> bool:
 
 
 def _reduce_asv(path: Path) -> dict[str, Any]:
-    """Reduce an asv result file in memory (lazy import: reduce.py is optional here)."""
+    """Reduce an asv result file in memory (its run record next to it, if any, is used)."""
+    from zarr_benchmarks.reduce import ReduceError, prepare
+
     try:
-        from zarr_benchmarks import reduce as _reduce
-    except ImportError as exc:  # pragma: no cover - depends on the installed tree
-        raise CompareInputError(
-            f"{path}: is an asv result file, but zarr_benchmarks.reduce is not available to "
-            "read it; reduce it first with `zarr-benchmarks reduce`"
-        ) from exc
-    func = getattr(_reduce, "reduce_result_file", None) or getattr(_reduce, "reduce_file", None)
-    if func is None:  # pragma: no cover
-        raise CompareInputError(f"{path}: zarr_benchmarks.reduce has no reduce_result_file()")
-    try:
-        doc = func(path)
-    except (ValueError, OSError, KeyError, TypeError) as exc:
-        raise CompareInputError(f"{path}: cannot reduce asv result file: {exc}") from exc
-    return doc[0] if isinstance(doc, tuple) else doc
+        reduced, _notes = prepare([path])
+    except ReduceError as exc:
+        raise CompareInputError(f"cannot reduce asv result file: {exc}") from exc
+    if not reduced:
+        raise CompareInputError(f"{path}: asv result file holds no benchmark results")
+    return reduced[0].document
 
 
 def _read_json(path: Path) -> Any:

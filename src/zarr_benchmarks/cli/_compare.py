@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from zarr_benchmarks.cli._common import fail
+
+if TYPE_CHECKING:
+    from zarr_benchmarks.asv_run import RunOptions
+    from zarr_benchmarks.machine import SetupResult
 
 
 def output_comparison(
@@ -88,3 +93,56 @@ def register(app: typer.Typer) -> None:
         )
         if comp.has_regression:
             raise typer.Exit(1)
+
+
+def run_against(
+    ref: str,
+    *,
+    root: Path,
+    machine: SetupResult,
+    environment: dict,
+    options: RunOptions,
+    rounds: int,
+) -> None:
+    """``zarr-benchmarks run --against REF``: A/B in one job, then compare (exit 1 on a
+    significant regression, 2 on a bad REF)."""
+    from rich.console import Console
+
+    from zarr_benchmarks import ab
+    from zarr_benchmarks import compare as cmp
+    from zarr_benchmarks.asv_run import asv_command, filter_env, head_commit, scrub
+
+    console = Console()
+    err = Console(stderr=True)
+
+    def on_line(side: str, line: str) -> None:
+        # asv's per-benchmark "finished" lines (or everything with --debug)
+        if options.debug or ("%]" in line and "Running" not in line and "·" in line):
+            err.print(f"{side} {scrub(line)}", markup=False, highlight=False)
+
+    cmd = asv_command(str(machine.name), head_commit(root), options)
+    console.print(
+        f"A/B: {ref} (A) against the working tree (B), {rounds} interleaved round(s) each, "
+        f"preset {options.preset}"
+    )
+    try:
+        outcome = ab.run_ab(
+            ref,
+            root=root,
+            machine=machine.document,
+            environment=environment,
+            asv_args=cmd,
+            env=filter_env(options),
+            preset=options.preset,
+            rounds=rounds,
+            on_line=on_line,
+        )
+    except ab.ABError as exc:
+        fail(str(exc), exc.code)
+    console.print(cmp.render_rich(outcome.comparison))
+    for path in outcome.written:
+        console.print(f"wrote {path.relative_to(root)}", highlight=False, markup=False)
+    if not outcome.asv_ok:
+        err.print("[yellow]warning:[/] asv exited with an error in some rounds (see --debug)")
+    if outcome.comparison.has_regression:
+        raise typer.Exit(1)

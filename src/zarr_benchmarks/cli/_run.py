@@ -89,6 +89,17 @@ def register(app: typer.Typer) -> None:
         debug: Annotated[
             bool, typer.Option("--debug", help="Show asv's stderr and benchmark output.")
         ] = False,
+        against: Annotated[
+            str | None,
+            typer.Option(
+                "--against",
+                help="A/B: benchmark this git ref and the working tree interleaved in this "
+                "job and compare them (exit 1 on a significant regression).",
+            ),
+        ] = None,
+        rounds: Annotated[
+            int, typer.Option("--rounds", help="With --against: interleaved rounds per side.")
+        ] = 2,
     ) -> None:
         """Run the benchmarks with asv in this environment and reduce the results.
 
@@ -144,6 +155,18 @@ def register(app: typer.Typer) -> None:
                 f"[bold]{machine.name}[/]'s information."
             )
         environment = environment_document()
+        if against is not None:
+            from zarr_benchmarks.cli._compare import run_against
+
+            run_against(
+                against,
+                root=root,
+                machine=machine,
+                environment=environment,
+                options=options,
+                rounds=rounds,
+            )
+            return
         parser = ProgressParser()
         with Progress(
             TextColumn("[bold]asv[/]"),
