@@ -296,6 +296,9 @@ class BenchmarkConfig:
         2 or 3.
     keep_arrays
         Keep the written arrays in ``output_dir`` after the run.
+    implementation
+        The Zarr library measured: ``"zarr-python"`` (default), ``"tensorstore"`` or
+        ``"zarrs"`` (see :mod:`zarr_benchmarks.implementations`).
     """
 
     dataset_metadata: DatasetMetadata
@@ -306,6 +309,7 @@ class BenchmarkConfig:
     chunk_layout: str | Sequence[int] | None = None
     zarr_format: int = 3
     keep_arrays: bool = False
+    implementation: str = "zarr-python"
 
     def __post_init__(self) -> None:
         self.compression_profile = CompressionProfile(self.compression_profile)
@@ -314,6 +318,9 @@ class BenchmarkConfig:
         self.num_runs = int(self.num_runs)
         if self.zarr_format not in (2, 3):
             raise ValueError(f"zarr_format must be 2 or 3, got {self.zarr_format}")
+        from zarr_benchmarks.implementations import get_implementation
+
+        self.implementation = get_implementation(self.implementation).name
 
     @property
     def codecs(self) -> tuple[str, ...]:

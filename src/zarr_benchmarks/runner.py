@@ -45,6 +45,8 @@ class CodecResult:
     stored_nbytes: int
     write_times: list[float] = field(default_factory=list)
     read_times: list[float] = field(default_factory=list)
+    #: lossy codecs only: PSNR, SSIM, MSE, MAE of the decoded data (see quality.py)
+    quality: dict[str, float] | None = None
 
     @property
     def ratio(self) -> float:
@@ -67,6 +69,7 @@ class CodecResult:
         return self.nbytes / self.read_time_s / 1e6
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"quality": dict(self.quality)} if self.quality is not None else {}
         return {
             "codec": self.codec,
             "ratio": self.ratio,
@@ -78,6 +81,7 @@ class CodecResult:
             "read_mb_s": self.read_mb_s,
             "write_times_s": list(self.write_times),
             "read_times_s": list(self.read_times),
+            **extra,
         }
 
 
@@ -171,8 +175,14 @@ class DatasetBenchmarkRunner:
         ValueError
             If ``data`` does not match the metadata's shape and dtype.
         DataMismatchError
-            If any codec fails to read back exactly what was written.
+            If any codec fails to read back exactly what was written (lossy codecs:
+            within the codec's documented error; their results get a ``quality`` dict).
+        ImplementationUnavailable
+            If the configured implementation is not installed or cannot run a codec.
         """
+        from zarr_benchmarks import implementations
+
+        impl = implementations.require(self.config.implementation)
         meta: DatasetMetadata = self.config.dataset_metadata
         if data is None:
             data = meta.dataset_type.modality.generate(meta.shape, meta.dtype, 0)
@@ -190,7 +200,15 @@ class DatasetBenchmarkRunner:
             workdir = Path(self.config.output_dir) if self.config.output_dir else Path(tmp)
             workdir.mkdir(parents=True, exist_ok=True)
             cases = {
-                cid: Case(data, cid, layout, workdir, self.config.zarr_format, label=cid)
+                cid: Case(
+                    data,
+                    cid,
+                    layout,
+                    workdir,
+                    self.config.zarr_format,
+                    label=cid,
+                    implementation=impl.name,
+                )
                 for cid in codecs
             }
             results = {cid: CodecResult(cid, int(data.nbytes), 0) for cid in codecs}
@@ -200,6 +218,10 @@ class DatasetBenchmarkRunner:
                 self._report(f"writing and checking {cid}", done, total)
                 case.prepare_read()  # written and verified once, untimed
                 results[cid].stored_nbytes = zarr_io.stored_nbytes(case.read_path)
+                if not case.codec.lossless:
+                    from zarr_benchmarks.quality import quality_metrics
+
+                    results[cid].quality = quality_metrics(data, np.asarray(case.read()))
                 done += 1
             for run in range(self.config.num_runs):
                 for cid, case in cases.items():
@@ -229,8 +251,9 @@ class DatasetBenchmarkRunner:
                 "shards": list(layout.shards) if layout.shards else None,
                 "layout": layout.name,
                 "zarr_format": self.config.zarr_format,
+                "implementation": impl.name,
             },
-            "environment": _versions(),
+            "environment": {**_versions(), **({impl.name: impl.version()} if impl.extra else {})},
             "results": [r.to_dict() for r in ordered],
             "best_write": best["write"],
             "best_read": best["read"],
@@ -301,6 +324,7 @@ BENCHMARK_REQUEST_SCHEMA: dict[str, Any] = {
                     ]
                 },
                 "zarr_format": {"enum": [2, 3]},
+                "implementation": {"type": "string", "maxLength": 64},
             },
         },
     },
@@ -362,6 +386,7 @@ def parse_benchmark_request(payload: Mapping[str, Any]) -> tuple[BenchmarkConfig
             num_runs=bench.get("num_runs", 3),
             chunk_layout=bench.get("chunks"),
             zarr_format=bench.get("zarr_format", 3),
+            implementation=bench.get("implementation", "zarr-python"),
         )
         resolve_layout(
             config.chunk_layout or meta.dataset_type.modality.chunk_layouts[0], meta.shape

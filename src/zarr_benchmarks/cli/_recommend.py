@@ -34,18 +34,28 @@ def print_results(results: dict[str, Any]) -> None:
         f"{ds['name']} ({ds['type']}, {'x'.join(map(str, ds['shape']))} {ds['dtype']}), "
         f"chunks {cfg['layout']}, Zarr v{cfg['zarr_format']}, median of {cfg['num_runs']}"
     )
+    if cfg.get("implementation", "zarr-python") != "zarr-python":
+        title += f", {cfg['implementation']}"
+    lossy = any("quality" in r for r in results["results"])
     table = Table(title=title)
     for col in ("codec", "ratio", "write MB/s", "read MB/s", "write s", "read s"):
         table.add_column(col, justify="left" if col == "codec" else "right")
+    if lossy:
+        table.add_column("PSNR dB", justify="right")
+        table.add_column("SSIM", justify="right")
     for r in results["results"]:
-        table.add_row(
+        row = [
             r["codec"],
             f"{r['ratio']:.2f}",
             f"{r['write_mb_s']:.0f}",
             f"{r['read_mb_s']:.0f}",
             f"{r['write_time_s']:.4f}",
             f"{r['read_time_s']:.4f}",
-        )
+        ]
+        if lossy:  # lossy codecs: quality of the decoded data beside ratio and speed
+            q = r.get("quality")
+            row += [f"{q['psnr']:.1f}", f"{q['ssim']:.4f}"] if q else ["-", "-"]
+        table.add_row(*row)
     console.print(table)
     bw, br, bc, bb = (
         results[k] for k in ("best_write", "best_read", "best_compression", "best_balanced")
@@ -88,6 +98,9 @@ def recommend(
         typer.Option(help="Chunk layout (cube64, plane, cube32-shard128...) or shape 64,64,64."),
     ] = None,
     zarr_format: Annotated[int, typer.Option(help="Zarr format, 2 or 3.")] = 3,
+    implementation: Annotated[
+        str, typer.Option(help="Zarr library: zarr-python, tensorstore or zarrs.")
+    ] = "zarr-python",
     runs: Annotated[int, typer.Option(help="Timed runs per codec (medians reported).")] = 3,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")] = None,
@@ -126,6 +139,7 @@ def recommend(
             num_runs=runs,
             chunk_layout=layout,
             zarr_format=zarr_format,
+            implementation=implementation,
         )
         # Validate codecs and chunks before any work starts.
         _ = config.codecs

@@ -108,3 +108,7 @@ def _ensure_builtins() -> None:
 
     for module in (none, blosc, zstd, gzip):
         register_codec(module.FAMILY, replace=True)
+    from zarr_benchmarks.codecs import lossy
+
+    for family in lossy.FAMILIES:
+        register_codec(family, replace=True)
