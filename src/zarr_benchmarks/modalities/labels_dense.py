@@ -56,9 +56,12 @@ def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     cells = segmentation(tuple(shape[-3:]), rng)
     dtype = np.dtype(dtype)
     n = int(cells.max()) + 1
-    top = 2**40 if dtype.itemsize >= 8 else np.iinfo(np.int32).max // 2
+    if dtype.kind in "iu":
+        top = 2**40 if dtype.itemsize >= 8 else int(np.iinfo(dtype).max)
+    else:  # ids must stay exact in a float
+        top = 2 ** (np.finfo(dtype).nmant + 1)
     # Block-allocated ids: a large base shared by the block, a shuffled local part.
-    base = int(rng.integers(1, top - n)) if dtype.itemsize >= 4 else 1
+    base = int(rng.integers(1, top - n)) if top > 2 * n else 1
     lookup = base + rng.permutation(n).astype(np.int64)
     labels = lookup[cells]
     return np.broadcast_to(labels, shape).astype(dtype)

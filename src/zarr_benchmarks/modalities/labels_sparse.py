@@ -44,7 +44,10 @@ def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
     labels = np.zeros(vol_shape, dtype=np.int64)
     dtype = np.dtype(dtype)
-    top = 10**12 if dtype.itemsize >= 8 else int(np.iinfo(dtype).max)
+    if dtype.kind in "iu":
+        top = 10**12 if dtype.itemsize >= 8 else int(np.iinfo(dtype).max)
+    else:  # ids must stay exact in a float
+        top = 2 ** (np.finfo(dtype).nmant + 1)
     n_objects = max(1, int(rng.integers(2, 5) * np.prod(vol_shape) / 128**3))
     for body in rng.integers(1, top, n_objects):
         labels[_neuron(vol_shape, rng)] = body  # type: ignore[arg-type]
