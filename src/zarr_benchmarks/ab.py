@@ -9,7 +9,7 @@ machine noise, then reduces both sides in memory and compares them with
 :mod:`zarr_benchmarks.compare`.
 
 Each side runs its *own* code: the side's ``src/`` folder is put first on
-``PYTHONPATH`` (ahead of the editable install) and asv reads the side's
+``ASV_PYTHONPATH`` (ahead of the editable install) and asv reads the side's
 ``benchmarks/``. Everything asv writes goes to a temporary folder; only the
 comparison (and the two reduced results) are written to ``output``.
 """
@@ -117,11 +117,17 @@ def side_config(tree: Path, repo: Path, work: Path, side: str) -> Path:
 
 
 def side_env(tree: Path, base_env: Mapping[str, str]) -> dict[str, str]:
-    """Environment of one side: its own ``src`` first on ``PYTHONPATH``."""
+    """Environment of one side: its own ``src`` first on the benchmarks' ``sys.path``.
+
+    asv's benchmark processes drop ``PYTHONPATH`` and prepend ``ASV_PYTHONPATH``
+    instead (asv >= 0.6), so both are set: the latter for the benchmarks, the former
+    for anything else the side starts.
+    """
     env = dict(base_env)
     src = tree / "src"
     if src.is_dir():
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
+        for var in ("ASV_PYTHONPATH", "PYTHONPATH"):
+            env[var] = os.pathsep.join(p for p in (str(src), env.get(var, "")) if p)
     return env
 
 
