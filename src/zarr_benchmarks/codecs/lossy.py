@@ -328,3 +328,28 @@ def _family(name: str) -> CodecFamily:
 
 
 FAMILIES = tuple(_family(name) for name in _FAMILIES)
+
+
+LOSSY_CODECS_ENV = "ZARR_BENCHMARKS_LOSSY_CODECS"
+
+#: lossy codecs of the asv suite per preset; a lossless reference comes first
+_PRESET_CODECS = {
+    "quick": (DEFAULT_LOSSLESS, "bitround-10", "quantize-3"),
+    "default": (DEFAULT_LOSSLESS, "bitround-7", "bitround-10", "bitround-16", "quantize-2"),
+}
+
+
+def benchmark_lossy_codecs(
+    preset: str, environ: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
+    """Codec ids of the lossy benchmarks for ``preset`` (``full``: every lossy id),
+    or the comma-separated list in ``ZARR_BENCHMARKS_LOSSY_CODECS``; normalised ids."""
+    import os
+
+    from zarr_benchmarks.codecs._registry import get_codec
+
+    env = os.environ if environ is None else environ
+    chosen = [v.strip() for v in (env.get(LOSSY_CODECS_ENV) or "").split(",") if v.strip()]
+    if not chosen:
+        chosen = list(_PRESET_CODECS.get(preset) or (DEFAULT_LOSSLESS, *list_lossy_ids()))
+    return tuple(dict.fromkeys(get_codec(c).id for c in chosen))

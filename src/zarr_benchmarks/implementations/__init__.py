@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -196,9 +197,11 @@ def read_array(impl: Implementation | str, path: str | os.PathLike[str]) -> np.n
 
 __all__ = [
     "DEFAULT_IMPLEMENTATION",
+    "IMPLEMENTATIONS_ENV",
     "Implementation",
     "ImplementationUnavailable",
     "UnknownImplementationError",
+    "benchmark_implementations",
     "get_implementation",
     "list_implementations",
     "read_array",
@@ -207,3 +210,23 @@ __all__ = [
     "unregister_implementation",
     "write_array",
 ]
+
+
+IMPLEMENTATIONS_ENV = "ZARR_BENCHMARKS_IMPLEMENTATIONS"
+
+
+def benchmark_implementations(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Implementations the asv suite parametrises over: every registered one (missing
+    ones are skipped at set-up), or the comma-separated list in
+    ``ZARR_BENCHMARKS_IMPLEMENTATIONS``.
+
+    Raises
+    ------
+    UnknownImplementationError
+        For a name in the environment variable that nobody registered.
+    """
+    env = os.environ if environ is None else environ
+    chosen = [v.strip() for v in (env.get(IMPLEMENTATIONS_ENV) or "").split(",") if v.strip()]
+    if not chosen:
+        return tuple(list_implementations())
+    return tuple(dict.fromkeys(get_implementation(name).name for name in chosen))

@@ -1,0 +1,68 @@
+"""The same write and read through different Zarr libraries: zarr-python (default),
+TensorStore (``zarr3`` driver) and zarr-python with the zarrs (Rust) codec pipeline.
+
+Every implementation gets the same data, codec, chunks and shards (translated to
+its own spec); the timed region is the library's own whole-array call. A library
+that is not installed, or that cannot express a codec (TensorStore has no
+numcodecs filters), raises ``NotImplementedError`` in ``setup`` with the reason,
+which asv records as skipped. ``ZARR_BENCHMARKS_IMPLEMENTATIONS`` (comma-separated)
+narrows the list.
+"""
+
+from pathlib import Path
+
+from zarr_benchmarks.asv_support import MATRIX, generate_data_files, load_data
+from zarr_benchmarks.cases import Case
+from zarr_benchmarks.codecs import get_codec
+from zarr_benchmarks.implementations import benchmark_implementations
+
+IMPLEMENTATIONS = benchmark_implementations()
+
+
+def _case(implementation, modality, codec, chunks):
+    data = load_data(modality, MATRIX.size)
+    label = f"impl-{implementation}-{modality}-{get_codec(codec).id}-{chunks}-{MATRIX.size}"
+    return Case(data, codec, chunks, Path.cwd(), 3, label, implementation=implementation)
+
+
+class _ImplementationsBase:
+    params = (
+        list(IMPLEMENTATIONS),
+        list(MATRIX.modalities),
+        list(MATRIX.detail_codecs),
+        list(MATRIX.layouts),
+    )
+    param_names = ["implementation", "modality", "codec", "chunks"]
+    repeat = MATRIX.repeat
+    rounds = 1
+    number = 1
+    warmup_time = 0.0
+    timeout = 300
+
+    def setup_cache(self):
+        generate_data_files(MATRIX.modalities, MATRIX.size)
+
+
+class ImplementationWrite(_ImplementationsBase):
+    """Each sample writes into a fresh, empty array created in ``setup``."""
+
+    def setup(self, implementation, modality, codec, chunks):
+        self.case = _case(implementation, modality, codec, chunks)
+        self.case.prepare_write()
+
+    def teardown(self, implementation, modality, codec, chunks):
+        self.case.cleanup()
+
+    def time_write(self, implementation, modality, codec, chunks):
+        self.case.write()
+
+
+class ImplementationRead(_ImplementationsBase):
+    """Reads an array written (and checked) once by the same implementation."""
+
+    def setup(self, implementation, modality, codec, chunks):
+        self.case = _case(implementation, modality, codec, chunks)
+        self.case.prepare_read()
+
+    def time_read(self, implementation, modality, codec, chunks):
+        self.case.read()
