@@ -638,8 +638,10 @@ class ResultStore:
             target = self.worktree / entry.path
             if keep_existing and target.exists():
                 continue
-            data = (self.spool_dir / entry.spool_name).read_text(encoding="utf-8")
-            _jsonio().atomic_write_text(target, data)
+            # No fsync here: the spool holds the durable copy until the push, and a file
+            # half-written by a crash is removed by the reset/clean on the next start.
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((self.spool_dir / entry.spool_name).read_bytes())
             written.append(entry.path)
         return written
 
