@@ -14,6 +14,7 @@ be scaled wrongly; the report says which size it assumed.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import statistics
@@ -118,6 +119,8 @@ class Record:
     codec: str | None
     chunks: str | None
     zarr_format: int | None
+    #: every parameter as canonical JSON (other benchmarks have other parameters)
+    params: str
     #: median of the samples (the value itself for track/peakmem benchmarks)
     value: float | None
     n_samples: int
@@ -205,6 +208,7 @@ def _records_of(
                 codec=_param(params, "codec"),
                 chunks=_param(params, "chunks"),
                 zarr_format=int(fmt) if _is_number(fmt) else None,
+                params=json.dumps(params, sort_keys=True, separators=(",", ":")),
                 value=value,
                 n_samples=len(entry.get("samples") or ()),
                 nbytes=nbytes,
@@ -333,7 +337,7 @@ def latest(records: Iterable[Record]) -> list[Record]:
     """
     best: dict[tuple[Any, ...], Record] = {}
     for r in records:
-        key = (r.machine_id, r.benchmark, r.modality, r.codec, r.chunks, r.zarr_format)
+        key = (r.machine_id, r.benchmark, r.params)
         old = best.get(key)
         if old is None or (r.timestamp, r.result_id) > (old.timestamp, old.result_id):
             best[key] = r
