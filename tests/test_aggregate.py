@@ -1,0 +1,168 @@
+"""Parquet aggregation of result files and DuckDB queries (library, CLI, service)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from flask_app import create_app, samples, shutdown
+from flask_app.config import PREFIX
+from zarr_benchmarks._jsonio import atomic_write_json
+from zarr_benchmarks.aggregate import AggregateError, build_parquet, collect_rows, query
+
+
+@pytest.fixture
+def results_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "results"
+    machine = samples.machine_document(name="BraveOtter")
+    env = samples.environment_document()
+    atomic_write_json(folder / f"info_machine-{machine['machine_id']}.json", machine)
+    atomic_write_json(folder / f"info_environment-{env['environment_id']}.json", env)
+    for i in range(2):
+        doc = samples.result_document(
+            machine["machine_id"],
+            env["environment_id"],
+            timestamp=f"2026-01-0{i + 1}-00-00-00",
+            n_entries=3,
+        )
+        atomic_write_json(folder / f"result_{i}.json", doc)
+    # A result whose machine and environment files are missing, with an extra param.
+    orphan = samples.result_document(n_entries=1)
+    bench = orphan["benchmarks"]["bench_write.Write.time_write"]
+    bench["param_names"].append("threads")
+    for entry in bench["results"]:
+        entry["params"]["threads"] = 4
+    atomic_write_json(folder / "result_orphan.json", orphan)
+    return folder
+
+
+def test_one_row_per_sample_with_machine_environment_and_params(results_dir, tmp_path):
+    out = tmp_path / "agg" / "results.parquet"
+    rows = build_parquet(results_dir, out)
+    # per result: n_entries*3 samples + 1 skipped row + 1 track sample
+    assert rows == 2 * (3 * 3 + 1 + 1) + (1 * 3 + 1 + 1)
+    table = pq.read_table(out)
+    assert table.num_rows == rows
+    names = set(table.column_names)
+    assert {
+        "machine_id",
+        "machine_name",
+        "environment_id",
+        "pkg_zarr",
+        "benchmark",
+        "unit",
+        "modality",
+        "codec",
+        "chunks",
+        "value",
+        "status",
+        "timestamp",
+    } <= names
+    assert str(table.schema.field("threads").type) == "int64"  # numeric param stays numeric
+    assert str(table.schema.field("value").type) == "double"
+
+    columns, result = query(
+        "SELECT machine_name, pkg_zarr, count(*) FROM results "
+        "WHERE benchmark = 'bench_write.Write.time_write' AND status = 'ok' "
+        "GROUP BY ALL ORDER BY 1 NULLS LAST",
+        out,
+    )
+    assert columns[:2] == ["machine_name", "pkg_zarr"]
+    assert result == [("BraveOtter", "3.1.6", 18), (None, None, 3)]
+    _, skipped = query("SELECT count(*), count(value) FROM results WHERE status='skipped'", out)
+    assert skipped == [(3, 0)]
+    _, units = query("SELECT DISTINCT unit FROM results ORDER BY 1", out)
+    assert units == [("ratio",), ("seconds",)]
+
+
+def test_errors_name_the_problem(results_dir, tmp_path):
+    with pytest.raises(AggregateError, match="results folder not found"):
+        collect_rows(tmp_path / "nope")
+    (results_dir / "result_broken.json").write_text("{oops")
+    with pytest.raises(AggregateError, match=r"result_broken\.json"):
+        collect_rows(results_dir)
+    with pytest.raises(AggregateError, match="db build"):
+        query("SELECT 1", tmp_path / "missing.parquet")
+    (results_dir / "result_broken.json").unlink()
+    out = tmp_path / "r.parquet"
+    build_parquet(results_dir, out)
+    with pytest.raises(AggregateError, match="query failed"):
+        query("SELECT no_such_column FROM results", out)
+
+
+def test_empty_folder_gives_an_empty_table(tmp_path):
+    (tmp_path / "results").mkdir()
+    out = tmp_path / "r.parquet"
+    assert build_parquet(tmp_path / "results", out) == 0
+    assert query("SELECT count(*) FROM results", out)[1] == [(0,)]
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "zarr_benchmarks", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_db_cli(results_dir, tmp_path):
+    built = _cli(
+        "db", "build", "--results-dir", str(results_dir), "--out", "agg.parquet", cwd=tmp_path
+    )
+    assert built.returncode == 0, built.stderr
+    assert "wrote 27 rows" in built.stderr
+    out = _cli(
+        "db",
+        "query",
+        "SELECT codec, count(*) AS n FROM results GROUP BY 1 ORDER BY 1",
+        "--db",
+        "agg.parquet",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    records = json.loads(out.stdout)
+    assert {r["codec"] for r in records} >= {"zstd-3", "none"}
+    bad = _cli("db", "query", "SELEC nonsense", "--db", "agg.parquet", cwd=tmp_path)
+    assert bad.returncode == 2 and "query failed" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = _cli("db", "build", "--results-dir", "nope", cwd=tmp_path)
+    assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_service_rebuilds_the_aggregate_after_contributions(tmp_path, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith(PREFIX):
+            monkeypatch.delenv(key)
+    app = create_app({"instance_dir": tmp_path / "inst", "aggregate_debounce": 0.1})
+    try:
+        client = app.test_client()
+        machine = samples.machine_document()
+        client.post("/contribute", json=machine)
+        for _ in range(3):
+            client.post(
+                "/contribute", json=samples.result_document(machine["machine_id"], n_entries=2)
+            )
+        parquet = tmp_path / "inst" / "aggregate" / "results.parquet"
+        deadline = time.monotonic() + 30
+        expected = 3 * (2 * 3 + 1 + 1)
+        while time.monotonic() < deadline:
+            agg = client.get("/health").get_json()["aggregate"]
+            if agg and agg["rows"] == expected:
+                break
+            time.sleep(0.1)
+        assert query("SELECT count(*), count(DISTINCT machine_name) FROM results", parquet)[1] == [
+            (expected, 1)
+        ]
+    finally:
+        shutdown(app)
