@@ -363,7 +363,7 @@ class ResultStore:
                 self._git("add", "README.md")
                 self._git("commit", "-q", "-m", "Start the results store")
                 self._next_push = 0.0
-        elif repo.active_branch.name != branch:
+        elif self._git("rev-parse", "--abbrev-ref", "HEAD") != branch:
             self._git("checkout", "-B", branch)
         if self._has_commit(f"origin/{branch}") and not self._is_ancestor(
             f"origin/{branch}", "HEAD"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,6 +60,11 @@ def register(app: typer.Typer) -> None:
             fail(str(exc), 2)
         except StoreError as exc:
             fail(str(exc), 1)
+
+        def _terminate(signum: int, frame: Any) -> None:
+            raise SystemExit(0)  # leave the server loop so `finally` flushes the store
+
+        signal.signal(signal.SIGTERM, _terminate)
         try:
             if dev:
                 flask_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
