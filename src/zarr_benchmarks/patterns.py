@@ -565,6 +565,10 @@ class DaskCluster:
     kind: str  # "local" (started here) or "external" (from an address)
     cluster: Any = None
 
+    def warm_up(self) -> None:
+        """Import Zarr, NumPy and Dask's array module on every worker (untimed)."""
+        self.client.run(_import_for_dask_write)
+
     def worker_addresses(self) -> list[str]:
         return sorted(self.client.scheduler_info(n_workers=-1)["workers"])
 
@@ -572,6 +576,13 @@ class DaskCluster:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _import_for_dask_write() -> int:
+    import dask.array  # noqa: F401
+    import zarr  # noqa: F401
+
+    return os.getpid()
 
 
 def start_dask_cluster(n_workers: int = 2, address: str | None = None) -> DaskCluster:
@@ -637,3 +648,24 @@ def dask_write(
             raise ValueError(f"asked for {workers} Dask workers, the cluster has {len(addrs)}")
         restrict = {"workers": addrs[:workers], "allow_other_workers": False}
     dc.client.compute(stored, **restrict).result()
+
+
+def layout_with_units(
+    shape: Sequence[int], candidates: Sequence[str], min_units: int = 8
+) -> Layout:
+    """The first candidate layout that splits ``shape`` into at least ``min_units``
+    write units (shards or chunks), else the one with the most, so that several
+    writers always have work to share even on tiny arrays."""
+    best: Layout | None = None
+    best_units = -1
+    for name in candidates:
+        layout = resolve_layout(name, shape)
+        unit = layout.shards or layout.chunks
+        units = math.prod(-(-s // u) for s, u in zip(shape, unit))
+        if units >= min_units:
+            return layout
+        if units > best_units:
+            best, best_units = layout, units
+    if best is None:
+        raise ValueError("no candidate layouts given")
+    return best
