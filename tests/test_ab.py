@@ -160,3 +160,28 @@ def test_cli_run_against_bad_ref_exits_2(tiny_clone: tuple[Path, dict]) -> None:
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "'nope' is not a commit" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_cli_compare_reads_asv_result_files(tiny_clone: tuple[Path, dict]) -> None:
+    """compare accepts asv's own result files (reduced in memory) and asv results folders."""
+    repo, env = tiny_clone
+    sha = _git(repo, "rev-parse", "HEAD")
+    cmd = [sys.executable, "-m", "asv", "run", "--python=same", "--set-commit-hash", sha,
+           "--record-samples", "--machine", "ab-test", "--bench", "time_other"]  # fmt: skip
+    asv_env = {**env, "ASV_PYTHONPATH": str(repo / "src")}
+    subprocess.run(cmd, cwd=repo, env=asv_env, check=True, capture_output=True, timeout=300)
+    results = repo / ".asv" / "results"
+    (asv_file,) = [p for p in (results / "ab-test").glob("*.json") if p.name != "machine.json"]
+    compare = [sys.executable, "-m", "zarr_benchmarks", "compare"]
+    run = {"env": {**env, "COLUMNS": "200"}, "capture_output": True, "text": True}
+    proc = subprocess.run([*compare, str(asv_file), str(results), "--json"], **run, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    doc = __import__("json").loads(proc.stdout)
+    (row,) = doc["rows"]
+    assert row["name"] == "bench_tiny.Tiny.time_other"
+    assert row["n_base"] == row["n_new"] == 8 and row["ratio"] == 1.0
+    asv_file.write_text('{"version": 2, "results": {}, "commit_hash": "x", "params": 1}')
+    proc = subprocess.run([*compare, str(asv_file), str(asv_file)], **run, timeout=120)
+    assert proc.returncode == 2
+    assert asv_file.name in proc.stderr.replace("\n", "") and "Traceback" not in proc.stderr
