@@ -24,6 +24,7 @@ __all__ = [
     "get_modality",
     "list_modalities",
     "register_modality",
+    "reload_entry_points",
     "unregister_modality",
 ]
 
@@ -44,6 +45,7 @@ def register_modality(modality: Modality, *, replace: bool = False) -> Modality:
     ValueError
         If the id or member name is taken (unless ``replace``), or malformed.
     """
+    _ensure_loaded()  # built-ins first: keeps their order and catches clashes with them
     if not modality.id.isidentifier() or modality.id != modality.id.lower():
         raise ValueError(f"modality id must be a lower-case identifier, got {modality.id!r}")
     if not modality.name.isidentifier() or modality.name != modality.name.upper():
@@ -62,6 +64,9 @@ def unregister_modality(modality_id: str) -> None:
     _REGISTRY.pop(modality_id, None)
 
 
+_loaded_entry_points: set[tuple[str, str]] = set()
+
+
 def _ensure_loaded() -> None:
     global _loaded
     if _loaded:
@@ -69,8 +74,25 @@ def _ensure_loaded() -> None:
     _loaded = True
     from zarr_benchmarks.modalities import _builtin  # noqa: F401  (registers built-ins)
 
+    reload_entry_points()
+
+
+def reload_entry_points() -> list[str]:
+    """Load entry points of the ``zarr_benchmarks.modalities`` group not loaded yet.
+
+    The registry reads entry points once, on first use; call this after installing
+    a plugin in a running process (or in tests). Returns the names newly loaded.
+    """
+    _ensure_loaded()
+    loaded = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
+        key = (ep.name, ep.value)
+        if key in _loaded_entry_points:
+            continue
+        _loaded_entry_points.add(key)
         ep.load()()
+        loaded.append(ep.name)
+    return loaded
 
 
 def get_modality(modality_id: str) -> Modality:
@@ -88,6 +110,10 @@ def get_modality(modality_id: str) -> Modality:
 
 
 def list_modalities() -> list[Modality]:
-    """All registered modalities, in registration order."""
+    """All registered modalities: built-ins in their fixed order, then the others in
+    registration order (stable however modules were first imported)."""
     _ensure_loaded()
-    return list(_REGISTRY.values())
+    from zarr_benchmarks.modalities._builtin import BUILTIN_MODALITIES
+
+    rank = {name: i for i, name in enumerate(BUILTIN_MODALITIES)}
+    return sorted(_REGISTRY.values(), key=lambda m: rank.get(m.id, len(rank)))
