@@ -256,3 +256,86 @@ def test_report_cli_errors(tmp_path):
     # The previous report is untouched.
     assert (out / "index.html").read_bytes() == before
     assert sorted(p.name for p in (out / "figures").iterdir()) == figures
+
+
+# ------------------------------------------------------------------------ asv publish
+
+
+@pytest.mark.slow
+def test_asv_publish_and_preview_on_the_suites_own_results(suite_clone, tmp_path):
+    """A tiny real asv run, then ``asv publish`` (html in .asv/html) and ``asv preview``."""
+    import os
+    import socket
+    import subprocess
+    import time
+
+    import requests
+    from conftest import VENV_BIN
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "ZARR_BENCHMARKS_PRESET": "quick",
+        "ZARR_BENCHMARKS_SIZE": "tiny",
+        "ZARR_BENCHMARKS_MODALITIES": "ct",
+        "ZARR_BENCHMARKS_CODECS": "blosc-lz4-5-shuffle",
+    }
+    asv = str(VENV_BIN / "asv")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run(
+            [asv, *args], cwd=suite_clone, env=env, text=True, capture_output=True, timeout=600
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc
+
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=suite_clone, text=True, capture_output=True, check=True
+    ).stdout.strip()
+    run("machine", "--yes", "--machine", "report-box")
+    run(
+        "run",
+        "--python=same",
+        "--machine",
+        "report-box",
+        "--set-commit-hash",
+        sha,
+        "--record-samples",
+        "--bench",
+        "bench_write.Write.time_write",
+    )
+    run("publish")
+    html = suite_clone / ".asv" / "html"
+    assert (html / "index.html").is_file()
+    index = json.loads((html / "index.json").read_text())
+    assert "bench_write.Write.time_write" in index["benchmarks"]
+    assert sha in index["revision_to_hash"].values()
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [asv, "preview", "--port", str(port)],
+        cwd=suite_clone,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        answer = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/index.json", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert answer is not None and answer.status_code == 200, "asv preview did not answer"
+        assert answer.json()["project"] == "zarr-benchmarks"
+        page = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+    finally:
+        proc.terminate()
+        proc.wait(10)
