@@ -72,3 +72,45 @@ def measure_modality_ratio(modality: Modality, seed: int = 0) -> float:
         raise ValueError(f"modality {modality.id!r} has no ratio band")
     data = modality.generate(seed=seed)
     return measure_ratio(data, band.codec, band.chunks)
+
+
+def calibration_table(seed: int = 0) -> list[dict[str, object]]:
+    """Generation time and ratio versus band for every modality with a band."""
+    import time
+
+    from zarr_benchmarks.modalities import list_modalities
+
+    rows: list[dict[str, object]] = []
+    for modality in list_modalities():
+        band = modality.ratio_band
+        if band is None:
+            continue
+        start = time.perf_counter()
+        data = modality.generate(seed=seed)
+        seconds = time.perf_counter() - start
+        ratio = measure_ratio(data, band.codec, band.chunks)
+        rows.append(
+            {
+                "modality": modality.id,
+                "dtype": str(data.dtype),
+                "shape": data.shape,
+                "voxels_per_s": data.size / seconds,
+                "codec": band.codec,
+                "chunks": band.chunks,
+                "low": band.low,
+                "high": band.high,
+                "ratio": ratio,
+                "ok": band.low <= ratio <= band.high,
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":  # python -m zarr_benchmarks.modalities._calibration
+    for row in calibration_table():
+        print(
+            f"{row['modality']:14s} {row['dtype']:8s} {row['shape']!s:18s} "
+            f"{row['codec']:22s} @{row['chunks']:<4d} band {row['low']:>7.2f}-{row['high']:<7.2f} "
+            f"ratio {row['ratio']:8.2f} {'ok' if row['ok'] else 'OUT'}  "
+            f"{8e6 / float(row['voxels_per_s']):.2f} s per 8M voxels"  # type: ignore[arg-type]
+        )

@@ -38,8 +38,19 @@ def blur(a: np.ndarray, sigma: float | Sequence[float]) -> np.ndarray:
 def smooth_noise(
     shape: tuple[int, ...], sigma: float | Sequence[float], rng: np.random.Generator
 ) -> np.ndarray:
-    """A Gaussian random field with correlation length ``sigma``, zero mean, unit std."""
-    field = blur(rng.standard_normal(shape, dtype=np.float32), sigma)
+    """A Gaussian random field with correlation length ``sigma``, zero mean, unit std.
+
+    Fields with ``sigma >= 4`` are drawn on a 2x coarser grid and interpolated: they
+    have no detail at that scale, and it is ~8x cheaper in 3-D.
+    """
+    sig = np.broadcast_to(np.asarray(sigma, dtype=float), (len(shape),))
+    if len(shape) >= 2 and sig.min() >= 4:
+        small = tuple(-(-s // 2) for s in shape)
+        coarse = blur(rng.standard_normal(small, dtype=np.float32), tuple(sig / 2))
+        field = ndi.zoom(coarse, 2, order=1, mode="nearest", grid_mode=True)
+        field = np.ascontiguousarray(field[tuple(slice(0, s) for s in shape)])
+    else:
+        field = blur(rng.standard_normal(shape, dtype=np.float32), sigma)
     field -= field.mean()
     std = float(field.std())
     return field / std if std > 0 else field

@@ -17,7 +17,7 @@ Model
 
 Expected ratio
 --------------
-blosc-zstd-5-shuffle at 64^3 chunks: 60-86 (measured ~66-70; blosc-lz4 ~16). Calibration: published
+blosc-zstd-5-shuffle at 64^3 chunks: 60-86 (measured ~70-75; blosc-lz4 ~16). Calibration: published
 lossless ratios of 60-86x for dense EM segmentation label volumes with Blosc/Zstd
 (long runs of identical 8-byte ids; after byte shuffling the high bytes are nearly
 constant and the low bytes change only at segment boundaries).
