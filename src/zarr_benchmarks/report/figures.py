@@ -240,7 +240,7 @@ def heatmap_figure(
             ax.set_ylabel("chunk layout")
             ax.set_title(f"{op} throughput (MB/s)")
             bar = fig.colorbar(image, ax=ax, shrink=0.85)
-            bar.set_label(f"{op} throughput (MB/s)")
+            bar.set_label("MB/s")
         fig.suptitle(title)
         png, svg = _save(fig, folder, name)
     caption = "Throughput in MB/s of uncompressed data for each chunk layout and codec."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["fmt", "render_report"]
+__all__ = ["fmt", "mbs", "render_report"]
 
 
 def fmt(value: Any, digits: int = 1, suffix: str = "") -> str:
@@ -15,6 +15,13 @@ def fmt(value: Any, digits: int = 1, suffix: str = "") -> str:
     if isinstance(value, int | float):
         return f"{value:,.{digits}f}{suffix}"
     return str(value)
+
+
+def mbs(value: Any) -> str:
+    """Throughput for a table cell: 3 significant digits below 100, whole numbers above."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def pct(value: Any) -> str:
@@ -42,5 +49,5 @@ def render_report(context: dict[str, Any]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(fmt=fmt, pct=pct, gib=gib)
+    env.filters.update(fmt=fmt, mbs=mbs, pct=pct, gib=gib)
     return env.get_template("report.html.j2").render(**context)
