@@ -66,6 +66,31 @@ def test_parse_param_strips_repr_quotes_and_keeps_numbers() -> None:
     assert parse_param("float('nan')") == "float('nan')"
 
 
+def test_pretty_dumps_matches_stdlib_indent_2_sorted() -> None:
+    import random
+
+    rng = random.Random(0)
+    scalars = [None, True, False, 0, -5, 10**20, 1.5, 1e-7, -0.0, 1e300, 'é"\\\n\x01', ""]
+
+    def rnd(depth: int = 0):
+        c = rng.random()
+        if depth > 3 or c < 0.4:
+            return rng.choice(scalars)
+        if c < 0.7:
+            return [rnd(depth + 1) for _ in range(rng.randint(0, 4))]
+        if c < 0.8:
+            return [rng.uniform(-1e9, 1e9) for _ in range(rng.randint(0, 5))]
+        return {rng.choice(["a", "b", "é", 'z"', "k1"]): rnd(depth + 1) for _ in range(4)}
+
+    for _ in range(2000):
+        obj = rnd()
+        expected = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        assert pretty_dumps(obj) == expected + "\n"
+    for bad in (float("nan"), [1.0, float("inf")], {"a": float("-inf")}):
+        with pytest.raises(ValueError):
+            pretty_dumps(bad)
+
+
 def test_ids_are_sha256_of_canonical_json() -> None:
     obj = {"b": [1, 2], "a": {"y": 1, "x": "é"}}
     assert canonical_dumps(obj) == '{"a":{"x":"\\u00e9","y":1},"b":[1,2]}'

@@ -12,14 +12,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "JSONReadError",
     "atomic_write_json",
+    "atomic_write_many",
     "atomic_write_text",
     "canonical_dumps",
     "pretty_dumps",
@@ -51,8 +55,108 @@ def sha256_id(obj: Any) -> str:
 
 
 def pretty_dumps(obj: Any) -> str:
-    """Return the on-disk text of ``obj``: indent 2, sorted keys, trailing newline."""
-    return json.dumps(obj, indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False) + "\n"
+    """Return the on-disk text of ``obj``: indent 2, sorted keys, trailing newline.
+
+    Byte-identical to ``json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False,
+    allow_nan=False) + "\\n"`` but several times faster for documents with long numeric
+    lists (the stdlib falls back to its pure-Python encoder whenever ``indent`` is set).
+    """
+    parts: list[str] = []
+    _pretty(obj, "\n", parts)
+    parts.append("\n")
+    return "".join(parts)
+
+
+_encode_str = json.encoder.encode_basestring  # the C implementation when available
+
+
+def _scalar(value: Any) -> str | None:
+    """JSON text of a scalar exactly as :mod:`json` writes it, or None for containers."""
+    t = type(value)
+    if t is str:
+        return _encode_str(value)
+    if t is float:
+        return _float(value)
+    if t is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _encode_str(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _scalar(float(value))
+    return None
+
+
+def _float(value: float) -> str:
+    if value != value or value in (math.inf, -math.inf):
+        raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+    return float.__repr__(value)
+
+
+def _pretty(obj: Any, nl: str, out: list[str]) -> None:
+    # Hot loop of every reduce: common scalar types are handled inline, not by call.
+    append = out.append
+    inner = nl + "  "
+    sep = "," + inner
+    if isinstance(obj, dict):
+        if not obj:
+            append("{}")
+            return
+        append("{")
+        first = True
+        for key in sorted(obj):
+            if type(key) is not str:
+                raise TypeError(f"keys must be str, not {type(key).__name__}")
+            append(inner if first else sep)
+            first = False
+            append(_encode_str(key))
+            append(": ")
+            v = obj[key]
+            tv = type(v)
+            if tv is str:
+                append(_encode_str(v))
+            elif tv is float:
+                append(_float(v))
+            elif tv is int:
+                append(int.__repr__(v))
+            else:
+                text = _scalar(v)
+                if text is None:
+                    _pretty(v, inner, out)
+                else:
+                    append(text)
+        append(nl + "}")
+    elif isinstance(obj, list | tuple):
+        if not obj:
+            append("[]")
+            return
+        # Fast path: a list of plain floats (samples) joined in one go.
+        if set(map(type, obj)) == {float} and all(map(math.isfinite, obj)):
+            append("[" + inner + sep.join(map(float.__repr__, obj)) + nl + "]")
+            return
+        append("[")
+        first = True
+        for item in obj:
+            append(inner if first else sep)
+            first = False
+            text = _scalar(item)
+            if text is None:
+                _pretty(item, inner, out)
+            else:
+                append(text)
+        append(nl + "]")
+    else:
+        text = _scalar(obj)
+        if text is None:
+            raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+        append(text)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
@@ -85,6 +189,41 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
             os.unlink(tmp)
         raise
     return dest
+
+
+def atomic_write_many(items: Iterable[tuple[str | os.PathLike[str], str]]) -> list[Path]:
+    """Write many files atomically: all temp files first, fsync them in parallel, then
+    ``os.replace`` each into place. Much faster than one :func:`atomic_write_text` per
+    file (journal commits overlap); on any error no destination is touched and no temp
+    file is left behind.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in items:
+            dest = Path(path)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+            staged.append((tmp, dest))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+
+        def _fsync(tmp: str) -> None:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(_fsync, [tmp for tmp, _ in staged]))
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    for tmp, dest in staged:
+        os.replace(tmp, dest)
+    return [dest for _, dest in staged]
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:

@@ -24,10 +24,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from zarr_benchmarks._jsonio import JSONReadError, atomic_write_json, read_json
+from zarr_benchmarks._jsonio import JSONReadError, atomic_write_many, pretty_dumps, read_json
 from zarr_benchmarks.schemas import SchemaError, validate
 
 __all__ = [
@@ -155,14 +156,8 @@ def result_filename(document: dict[str, Any]) -> str:
     )
 
 
-def parse_param(text: Any) -> str | int | float:
-    """asv's ``repr`` of a parameter value as a plain JSON string or number.
-
-    ``"'cryoet'"`` -> ``"cryoet"``, ``"64"`` -> ``64``; anything else (tuples, None,
-    objects) stays as its readable repr, e.g. ``"(64, 64, 64)"``.
-    """
-    if not isinstance(text, str):
-        return text if isinstance(text, int | float) and not isinstance(text, bool) else str(text)
+@lru_cache(maxsize=4096)
+def _parse_repr(text: str) -> str | int | float:
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -172,6 +167,17 @@ def parse_param(text: Any) -> str | int | float:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return value
     return text
+
+
+def parse_param(text: Any) -> str | int | float:
+    """asv's ``repr`` of a parameter value as a plain JSON string or number.
+
+    ``"'cryoet'"`` -> ``"cryoet"``, ``"64"`` -> ``64``; anything else (tuples, None,
+    objects) stays as its readable repr, e.g. ``"(64, 64, 64)"``.
+    """
+    if not isinstance(text, str):
+        return text if isinstance(text, int | float) and not isinstance(text, bool) else str(text)
+    return _parse_repr(text)
 
 
 def find_result_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -206,6 +212,15 @@ def _benchmark_type(name: str, declared: str | None) -> str:
 
 def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _all_finite(values: list[Any]) -> bool:
+    # Fast path for asv's sample lists (plain floats); anything odd takes the slow path.
+    return set(map(type, values)) == {float} and all(map(math.isfinite, values))
+
+
+def _label(name: str, params: dict[str, Any]) -> str:
+    return f"{name} {json.dumps(params, sort_keys=True)}" if params else name
 
 
 def _check_asv(data: Any, source: Path) -> None:
@@ -285,7 +300,8 @@ def reduce_asv_result(
             if names:
                 problems.append(f"{name}: benchmarks.json parameter names do not match, renamed")
             names = [f"param{j + 1}" for j in range(len(params))]
-        combos = list(itertools.product(*params))
+        # Parse each distinct parameter value once (asv repeats them in every combination).
+        combos = list(itertools.product(*([parse_param(v) for v in values] for values in params)))
         values = col(row, i_res)
         if values is None:  # asv collapses an all-failed row to null
             values = [None] * len(combos)
@@ -300,27 +316,26 @@ def reduce_asv_result(
             )
         entries = []
         for k, (combo, value) in enumerate(zip(combos, values, strict=False)):
-            p = {n: parse_param(v) for n, v in zip(names, combo, strict=True)}
-            label = f"{name} {json.dumps(p, sort_keys=True)}" if p else name
+            p = dict(zip(names, combo, strict=True))
             if value is None:
                 entries.append({"params": p, "status": "failed", "samples": [], "value": None})
-                problems.append(f"{label}: failed")
+                problems.append(f"{_label(name, p)}: failed")
                 continue
             if isinstance(value, float) and math.isnan(value):
                 entries.append({"params": p, "status": "skipped", "samples": [], "value": None})
-                problems.append(f"{label}: skipped")
+                problems.append(f"{_label(name, p)}: skipped")
                 continue
             if not _finite(value):
                 entries.append({"params": p, "status": "failed", "samples": [], "value": None})
-                problems.append(f"{label}: failed (non-numeric result {value!r})")
+                problems.append(f"{_label(name, p)}: failed (non-numeric result {value!r})")
                 continue
             if kind == "time":
                 s = samples[k] if isinstance(samples, list) and k < len(samples) else None
-                if isinstance(s, list):
+                if isinstance(s, list) and not _all_finite(s):
                     s = [x for x in s if _finite(x)]
                 if not s:
                     s = []
-                    problems.append(f"{label}: no samples recorded")
+                    problems.append(f"{_label(name, p)}: no samples recorded")
             else:
                 s = [value]
             entries.append({"params": p, "status": "ok", "samples": s, "value": value})
@@ -428,6 +443,7 @@ def prepare(
     ctx = _Context(machine, environment)
     reduced: list[ReducedFile] = []
     notes: list[str] = []
+    validated: set[tuple[str, Any]] = set()
     for source in files:
         try:
             data = read_json(source)
@@ -459,10 +475,14 @@ def prepare(
             edoc["environment_id"],
         )
         for d in (doc, mdoc, edoc):
+            key = (d["kind"], d.get("machine_id") or d.get("environment_id"))
+            if d is not doc and key in validated:
+                continue  # same info document as a previous file: checked already
             try:
                 validate(d)
             except SchemaError as exc:
                 raise ReduceError(f"{source}: reduced {d.get('kind')} is invalid: {exc}") from exc
+            validated.add(key)
         if not doc["benchmarks"]:
             notes.append(f"{source.name}: no benchmark results from this run; nothing written")
             continue
@@ -478,14 +498,17 @@ def write(reduced: Sequence[ReducedFile], output: str | os.PathLike[str]) -> Red
     for r in reduced:
         infos[f"info_machine-{r.machine['machine_id']}.json"] = r.machine
         infos[f"info_environment-{r.environment['environment_id']}.json"] = r.environment
+    pending: list[tuple[Path, str]] = []
     for name, doc in sorted(infos.items()):
         path = out / name
         if not path.is_file():  # same id means same content: write once
-            atomic_write_json(path, doc)
+            pending.append((path, pretty_dumps(doc)))
         report.infos.append(path)
     for r in reduced:
-        report.results.append(atomic_write_json(out / r.filename, r.document))
+        pending.append((out / r.filename, pretty_dumps(r.document)))
+        report.results.append(out / r.filename)
         report.documents.append(r.document)
+    atomic_write_many(pending)
     return report
 
 
