@@ -339,3 +339,17 @@ def test_asv_publish_and_preview_on_the_suites_own_results(suite_clone, tmp_path
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_report_escapes_names_from_result_files(tmp_path):
+    m, e = machine_doc("Solo", "<i>CPU</i>"), environment_doc()
+    evil = "<script>alert(1)</script>"
+    doc = result_doc(m, e, "2026-02-01-00-00-00", {("ct", evil, "cube64"): (0.1, 0.1, 2.0)})
+    write_docs(tmp_path / "results", [m, e, doc])
+    res = runner.invoke(app, ["report", str(tmp_path / "results"), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert evil not in html and "&lt;script&gt;" in html
+    assert "<i>CPU</i>" not in html
+    for svg in (tmp_path / "out" / "figures").glob("*.svg"):
+        ET.parse(svg)  # still well-formed XML
