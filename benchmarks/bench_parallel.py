@@ -29,6 +29,12 @@ def _pool(kind, workers):
             pool = patterns.ProcessWriters(workers)
             atexit.register(pool.close)
         else:
+            try:
+                import distributed  # noqa: F401
+            except ImportError as exc:
+                raise NotImplementedError(
+                    "Dask benchmarks need the 'dask' extra: pip install 'zarr-benchmarks[dask]'"
+                ) from exc
             pool = patterns.start_dask_cluster(workers)
             atexit.register(pool.close)
             pool.warm_up()

@@ -21,6 +21,13 @@ def _server():
 
     if not _SERVER:
         try:
+            import obstore  # noqa: F401
+            import s3fs  # noqa: F401
+        except ImportError as exc:
+            raise NotImplementedError(
+                "remote benchmarks need the 's3' extra: pip install 'zarr-benchmarks[s3]'"
+            ) from exc
+        try:
             server = remote.start_object_store()
         except remote.ObjectStoreUnavailable as exc:
             raise NotImplementedError(str(exc)) from exc
