@@ -363,10 +363,13 @@ class StreamingWriter:
         z0 = (coords.z // self._zc) * self._zc
         depth = min(self._zc, self.n_z - z0)
         key = (coords.position, coords.time, c, z0)
-        buf, count = self._pending.get(key) or (
-            np.empty((depth, *self.frame_shape), dtype=self.dtype),
-            0,
-        )
+        pending = self._pending.get(key)
+        if pending is None:
+            # Planes that never arrive stay at the fill value when flushed on close.
+            buf = np.full((depth, *self.frame_shape), array.fill_value, dtype=self.dtype)
+            count = 0
+        else:
+            buf, count = pending
         buf[coords.z - z0] = frame
         count += 1
         if count == depth:
