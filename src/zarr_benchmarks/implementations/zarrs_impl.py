@@ -7,9 +7,12 @@ This implementation sets that option only while building the array, inside
 benchmarks; the array keeps its zarrs pipeline for the timed calls, which are the
 same ``array[...] = data`` / ``array[...]`` as zarr-python's.
 
-``codec_pipeline.strict`` is set too: without it zarrs quietly falls back to the
-Python pipeline for codecs it lacks (e.g. ``numcodecs.bitround``), and we would be
-timing zarr-python under the zarrs name. Such cases are reported as unsupported.
+zarrs quietly falls back to the Python pipeline for an array whose codecs it lacks
+(e.g. ``numcodecs.bitround``); we would then be timing zarr-python under the zarrs
+name, so such arrays are refused (``ZarrsUnsupportedError``, a
+``NotImplementedError``) with zarrs's own reason. (``codec_pipeline.strict`` is not
+used: it also turns off zarrs's per-selection fallback, so that reading one plane of
+a sharded array fails.)
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError
@@ -33,12 +37,30 @@ PIPELINE_PATH = "zarrs.ZarrsCodecPipeline"
 
 
 @contextlib.contextmanager
-def zarrs_pipeline() -> Iterator[None]:
-    """Within the block, arrays opened or created by zarr-python use the zarrs pipeline."""
+def zarrs_pipeline() -> Iterator[list[str]]:
+    """Within the block, arrays opened or created by zarr-python use the zarrs pipeline.
+
+    Yields the messages of zarrs's "unsupported" warnings raised in the block.
+    """
     import zarr
 
-    with zarr.config.set({"codec_pipeline.path": PIPELINE_PATH, "codec_pipeline.strict": True}):
-        yield
+    unsupported: list[str] = []
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with (
+            zarr.config.set({"codec_pipeline.path": PIPELINE_PATH}),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            yield unsupported
+    finally:
+        # Outside catch_warnings, so that re-raised warnings reach the caller.
+        for w in caught:
+            text = str(w.message)
+            if "unsupported by ZarrsCodecPipeline" in text:
+                unsupported.append(text)
+            else:  # not ours to swallow
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def pipeline_name(array: Any) -> str:
@@ -50,16 +72,12 @@ class ZarrsUnsupportedError(NotImplementedError):
     """zarrs cannot encode or decode this array."""
 
 
-def _built(array: Any, what: str) -> Any:
+def _built(array: Any, what: str, unsupported: list[str]) -> Any:
     pipeline = array._async_array.codec_pipeline
     if type(pipeline).__name__ != "ZarrsCodecPipeline" or getattr(pipeline, "impl", None) is None:
-        raise ZarrsUnsupportedError(f"zarrs pipeline was not applied to the array {what}")
+        detail = f" ({unsupported[0]})" if unsupported else ""
+        raise ZarrsUnsupportedError(f"zarrs cannot handle the array {what}{detail}")
     return array
-
-
-def _translate(exc: Exception, what: str) -> ZarrsUnsupportedError:
-    detail = f": {exc.__cause__}" if exc.__cause__ else (f": {exc}" if str(exc) else "")
-    return ZarrsUnsupportedError(f"zarrs cannot handle the array {what}{detail}")
 
 
 class Zarrs:
@@ -105,24 +123,14 @@ class Zarrs:
         dtype: Any,
         settings: ArraySettings,
     ) -> Any:
-        from zarrs.pipeline import UnsupportedMetadataError
-
-        with zarrs_pipeline():
-            try:
-                array = zarr_io.create_array(path, shape, dtype, settings)
-            except UnsupportedMetadataError as exc:
-                raise _translate(exc, f"with codec {settings.codec.id!r}") from None
-        return _built(array, f"with codec {settings.codec.id!r}")
+        with zarrs_pipeline() as unsupported:
+            array = zarr_io.create_array(path, shape, dtype, settings)
+        return _built(array, f"with codec {settings.codec.id!r}", unsupported)
 
     def open_array(self, path: str | os.PathLike[str]) -> Any:
-        from zarrs.pipeline import UnsupportedMetadataError
-
-        with zarrs_pipeline():
-            try:
-                array = zarr_io.open_array(path)
-            except UnsupportedMetadataError as exc:
-                raise _translate(exc, f"at {os.fspath(path)!r}") from None
-        return _built(array, "opened")
+        with zarrs_pipeline() as unsupported:
+            array = zarr_io.open_array(path)
+        return _built(array, f"at {os.path.basename(os.fspath(path))!r}", unsupported)
 
     def __repr__(self) -> str:
         return f"<implementation {self.name}>"
