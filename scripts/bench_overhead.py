@@ -29,8 +29,7 @@ def _bootstrap_ratio(a: list[float], b: list[float], n: int = 2000) -> tuple[flo
     rng = np.random.default_rng(0)
     a_, b_ = np.asarray(a), np.asarray(b)
     ratios = [
-        np.median(rng.choice(b_, b_.size)) / np.median(rng.choice(a_, a_.size))
-        for _ in range(n)
+        np.median(rng.choice(b_, b_.size)) / np.median(rng.choice(a_, a_.size)) for _ in range(n)
     ]
     return float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))
 
@@ -44,22 +43,32 @@ def main() -> None:
     args = parser.parse_args()
     mod = get_modality(args.modality)
     data = mod.generate(shape_for(mod, args.size), mod.dtype, 0)
-    print(f"{args.modality} {data.shape} {data.dtype}, {data.nbytes / 1e6:.1f} MB, "
-          f"{args.samples} interleaved samples per variant")
+    print(
+        f"{args.modality} {data.shape} {data.dtype}, {data.nbytes / 1e6:.1f} MB, "
+        f"{args.samples} interleaved samples per variant"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for codec in args.codecs.split(","):
             case = Case(data, codec, "cube64", Path(tmp), 3, "case")
             direct_path = Path(tmp) / "direct.zarr"
-            times: dict[str, list[float]] = {"direct write": [], "suite write": [],
-                                             "direct read": [], "suite read": []}
+            times: dict[str, list[float]] = {
+                "direct write": [],
+                "suite write": [],
+                "direct read": [],
+                "suite read": [],
+            }
             case.prepare_read()
-            direct_read = zarr.open_array(LocalStore(str(case.read_path), read_only=True),
-                                          mode="r")
+            direct_read = zarr.open_array(LocalStore(str(case.read_path), read_only=True), mode="r")
             for _ in range(args.samples):
                 arr = zarr.create_array(
-                    store=LocalStore(str(direct_path)), shape=data.shape, dtype=data.dtype,
-                    chunks=case.layout.chunks, compressors=case.codec.zarr_v3_compressors(
-                        data.dtype), overwrite=True, fill_value=0)
+                    store=LocalStore(str(direct_path)),
+                    shape=data.shape,
+                    dtype=data.dtype,
+                    chunks=case.layout.chunks,
+                    compressors=case.codec.zarr_v3_compressors(data.dtype),
+                    overwrite=True,
+                    fill_value=0,
+                )
                 t0 = time.perf_counter()
                 arr[...] = data
                 times["direct write"].append(time.perf_counter() - t0)
@@ -78,9 +87,11 @@ def main() -> None:
                 d, s = times[f"direct {op}"], times[f"suite {op}"]
                 ratio = statistics.median(s) / statistics.median(d)
                 lo, hi = _bootstrap_ratio(d, s)
-                print(f"  {codec:24s} {op:5s}: direct {statistics.median(d) * 1e3:8.2f} ms, "
-                      f"suite {statistics.median(s) * 1e3:8.2f} ms, suite/direct "
-                      f"{ratio:.3f} (95% CI {lo:.3f}-{hi:.3f})")
+                print(
+                    f"  {codec:24s} {op:5s}: direct {statistics.median(d) * 1e3:8.2f} ms, "
+                    f"suite {statistics.median(s) * 1e3:8.2f} ms, suite/direct "
+                    f"{ratio:.3f} (95% CI {lo:.3f}-{hi:.3f})"
+                )
             case.cleanup()
 
 

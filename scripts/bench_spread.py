@@ -46,9 +46,11 @@ def main() -> None:
     within = sum(d <= args.threshold for d in diffs)
     print(f"{len(common)} medians in both runs")
     print(f"within {args.threshold:.0%}: {within} ({within / len(common):.0%})")
-    print(f"median |difference|: {statistics.median(diffs):.1%}; "
-          f"90th percentile: {sorted(diffs)[int(0.9 * (len(diffs) - 1))]:.1%}; "
-          f"max: {max(diffs):.1%}")
+    print(
+        f"median |difference|: {statistics.median(diffs):.1%}; "
+        f"90th percentile: {sorted(diffs)[int(0.9 * (len(diffs) - 1))]:.1%}; "
+        f"max: {max(diffs):.1%}"
+    )
     worst = sorted(zip(diffs, common), reverse=True)[:5]
     for d, (name, i) in worst:
         print(f"  {d:6.1%}  {name} [param combination {i}]")

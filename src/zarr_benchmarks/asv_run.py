@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
+from zarr_benchmarks.presets import get_matrix
 from zarr_benchmarks.reduce import ReduceReport, RunMeta, reduce_paths, sidecar_path
 
 __all__ = [
@@ -354,7 +355,7 @@ def _bytes_for(bench: str, params: Mapping[str, Any], size: str | None) -> int |
         import numpy as np
 
         from zarr_benchmarks.modalities import get_modality
-        from zarr_benchmarks.presets import get_matrix, shape_for
+        from zarr_benchmarks.presets import shape_for
 
         modality = get_modality(str(params["modality"]))
         shape = shape_for(modality, size or get_matrix().size)
@@ -374,7 +375,7 @@ def summary_rows(documents: Iterable[Mapping[str, Any]], size: str | None = None
                     median = statistics.median(entry["samples"] or [entry["value"]])
                 mbps = None
                 if median and bench["type"] == "time":
-                    nbytes = _bytes_for(name, entry["params"], size)
+                    nbytes = _bytes_for(name, entry["params"], doc.get("size") or size)
                     if nbytes:
                         mbps = nbytes / median / 1e6
                 rows.append(
@@ -464,6 +465,7 @@ def run_and_reduce(
         dirty=dirty,
         quick=options.preset == "quick",
         preset=options.preset,
+        size=options.size or get_matrix(options.preset, environ={}).size,
         started_ms=int(started * 1000) - 1000,
         machine=machine,
         environment=environment,

@@ -73,6 +73,8 @@ class RunMeta:
     ----------
     dirty, quick, preset
         Working-tree state and run kind, copied into the result.
+    size
+        Array size the suite ran at (``tiny``...``large``), so throughput can be derived.
     started_ms
         Run start (ms since epoch); benchmarks asv kept from earlier runs are ignored.
     machine, environment
@@ -82,6 +84,7 @@ class RunMeta:
     dirty: bool = False
     quick: bool = False
     preset: str = "default"
+    size: str | None = None
     started_ms: int | None = None
     machine: dict[str, Any] | None = None
     environment: dict[str, Any] | None = None
@@ -93,6 +96,7 @@ class RunMeta:
             "dirty": self.dirty,
             "quick": self.quick,
             "preset": self.preset,
+            "size": self.size,
             "started_ms": self.started_ms,
             "machine": self.machine,
             "environment": self.environment,
@@ -107,6 +111,7 @@ class RunMeta:
             dirty=data["dirty"],
             quick=bool(data.get("quick", False)),
             preset=str(data.get("preset") or "default"),
+            size=data.get("size"),
             started_ms=data.get("started_ms"),
             machine=data.get("machine"),
             environment=data.get("environment"),
@@ -361,6 +366,7 @@ def reduce_asv_result(
         "dirty": meta.dirty,
         "quick": meta.quick,
         "preset": meta.preset,
+        **({"size": meta.size} if meta.size else {}),
         "machine_id": machine_id,
         "environment_id": environment_id,
         "benchmarks": out,

@@ -8,13 +8,15 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``message`` as an error and exit with ``code`` (2: bad input, 1: failure)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    # soft_wrap: long paths stay on one line (greppable); escape: paths may hold "[...]".
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

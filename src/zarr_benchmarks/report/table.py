@@ -252,7 +252,7 @@ def records_from_documents(
         if result_id in rs.results:
             continue  # the same content twice (e.g. copied under two names)
         preset = str(doc.get("preset"))
-        size, known = size_for_preset(preset)
+        size, known = (doc["size"], True) if doc.get("size") else size_for_preset(preset)
         if not known:
             fallback_presets.add(preset)
         name = rs.machine_name(str(doc.get("machine_id")))
