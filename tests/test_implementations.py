@@ -4,6 +4,7 @@ the zarrs pipeline, unsupported cases, and a missing library being skipped."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -344,3 +345,58 @@ def test_unavailable_is_reported_before_any_file_is_written(missing_library, tmp
         write_array(missing_library, tmp_path / "x.zarr", _data(), ArraySettings(
             get_codec("zstd-3"), resolve_layout("cube8", SHAPE)))  # fmt: skip
     assert not Path(tmp_path / "x.zarr").exists()
+
+
+@pytest.mark.slow
+def test_asv_skips_a_missing_implementation_and_runs_the_rest(suite_clone, tmp_path):
+    """A real quick asv run of bench_implementations and bench_lossy, on a machine
+    where TensorStore cannot be imported (shadowed on PYTHONPATH)."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "tensorstore.py").write_text("raise ImportError('not installed here')\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "ASV_PYTHONPATH": str(shadow),  # asv drops PYTHONPATH, passes this one on
+        "ZARR_BENCHMARKS_PRESET": "quick",
+        "ZARR_BENCHMARKS_SIZE": "tiny",
+        "ZARR_BENCHMARKS_MODALITIES": "ct",
+        "ZARR_BENCHMARKS_LOSSY_CODECS": "blosc-zstd-5-shuffle,bitround-8",
+    }
+    asv = str(VENV_BIN / "asv")
+
+    def run(*args):
+        return subprocess.run(
+            [asv, *args], cwd=suite_clone, env=env, capture_output=True, text=True, timeout=600
+        )
+
+    assert run("machine", "--yes", "--machine", "box").returncode == 0
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=suite_clone, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    proc = run(
+        "run", "--python=same", "--machine", "box", "--set-commit-hash", sha,
+        "--bench", "bench_implementations|bench_lossy",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (result_file,) = [
+        p for p in (suite_clone / ".asv" / "results" / "box").glob("*.json")
+        if p.name != "machine.json"
+    ]  # fmt: skip
+    doc = json.loads(result_file.read_text())
+    columns, results = doc["result_columns"], doc["results"]
+    for name in ("ImplementationWrite.time_write", "ImplementationRead.time_read"):
+        entry = dict(zip(columns, results[f"bench_implementations.{name}"]))
+        impls = entry["params"][0]
+        by_impl = dict(zip((p.strip("'") for p in impls), entry["result"]))
+        # asv records a skip (NotImplementedError in setup) as NaN, a failure as null
+        assert by_impl["tensorstore"] is not None and math.isnan(by_impl["tensorstore"])
+        assert by_impl["zarr-python"] > 0 and by_impl["zarrs"] > 0
+    assert "failed" not in proc.stdout
+    ratio = dict(zip(columns, results["bench_lossy.LossyWrite.track_compression_ratio"]))
+    lossless, lossy = ratio["result"]
+    assert lossy > lossless > 1
+    psnr = dict(zip(columns, results["bench_lossy.LossyRead.track_psnr"]))
+    assert psnr["result"][0] == 999.0 and 40 < psnr["result"][1] < 200
