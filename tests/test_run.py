@@ -310,7 +310,7 @@ def test_project_suite_quick_tiny(tmp_path: Path) -> None:
     (result,) = (repo / "results").glob("result_*.json")
     doc = json.loads(result.read_text())
     validate(doc)
-    assert doc["quick"] is True and doc["preset"] == "quick"
+    assert doc["quick"] is True and doc["preset"] == "quick" and doc["size"] == "tiny"
     write = doc["benchmarks"]["bench_write.Write.time_write"]
     assert write["param_names"] == ["modality", "codec", "chunks"]
     assert {e["params"]["modality"] for e in write["results"]} == {"cryoet"}
