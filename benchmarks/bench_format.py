@@ -1,6 +1,6 @@
 """Zarr format 2 against format 3 for the same codec and chunks."""
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, make_case
+from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, make_case
 
 
 class Format:
@@ -21,10 +21,13 @@ class Format:
         self.case.prepare_read()
 
     def teardown(self, modality, codec, zarr_format):
-        self.case.cleanup()
+        self.case.cleanup_write()
 
     def time_write(self, modality, codec, zarr_format):
         self.case.write()
 
     def time_read(self, modality, codec, zarr_format):
         self.case.read()
+
+
+keep_suite("format", globals(), "Format")

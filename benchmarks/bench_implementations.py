@@ -11,7 +11,7 @@ narrows the list.
 
 from pathlib import Path
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, load_data
+from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, load_data
 from zarr_benchmarks.cases import Case
 from zarr_benchmarks.codecs import get_codec
 from zarr_benchmarks.implementations import benchmark_implementations
@@ -68,3 +68,6 @@ class ImplementationRead(_ImplementationsBase):
 
     def time_read(self, implementation, modality, codec, chunks):
         self.case.read()
+
+
+keep_suite("implementations", globals(), "ImplementationWrite", "ImplementationRead")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from zarr_benchmarks import quality
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, load_data
+from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, load_data
 from zarr_benchmarks.cases import Case
 from zarr_benchmarks.codecs import get_codec
 from zarr_benchmarks.codecs.lossy import benchmark_lossy_codecs
@@ -92,3 +92,6 @@ class LossyRead(_LossyBase):
         return quality.mae(self.case.data, self._decoded())
 
     track_mae.unit = "data units"
+
+
+keep_suite("lossy", globals(), "LossyWrite", "LossyRead")

@@ -13,7 +13,13 @@ import concurrent.futures as cf
 from pathlib import Path
 
 from zarr_benchmarks import patterns, zarr_io
-from zarr_benchmarks.asv_support import MATRIX, data_file, generate_data_files, load_data
+from zarr_benchmarks.asv_support import (
+    MATRIX,
+    data_file,
+    generate_data_files,
+    keep_suite,
+    load_data,
+)
 from zarr_benchmarks.codecs import get_codec
 
 _POOLS = {}
@@ -81,3 +87,6 @@ class ParallelWrite:
             self.pool.write(self.path, self.npy, self.groups)
         else:
             patterns.dask_write(self.pool, self.npy, self.array, workers=workers)
+
+
+keep_suite("parallel", globals(), "ParallelWrite")

@@ -8,7 +8,13 @@ reads or writes in :mod:`zarr_benchmarks.patterns`.
 from pathlib import Path
 
 from zarr_benchmarks import patterns, zarr_io
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, load_data, make_case
+from zarr_benchmarks.asv_support import (
+    MATRIX,
+    generate_data_files,
+    keep_suite,
+    load_data,
+    make_case,
+)
 from zarr_benchmarks.codecs import get_codec
 
 MODALITIES = list(MATRIX.modalities[:2])
@@ -135,3 +141,6 @@ class ColdWarmRead:
 
     def time_read_random_rois(self, modality, codec, cache):
         patterns.read_regions(self.array, self.rois)
+
+
+keep_suite("patterns", globals(), "RegionPatterns", "PatternCeilings", "ColdWarmRead")

@@ -8,7 +8,7 @@ process if it is killed. Skipped with the reason when the ``s3`` extra is missin
 
 import atexit
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, load_data
+from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, load_data
 from zarr_benchmarks.codecs import get_codec
 from zarr_benchmarks.patterns import layout_with_units
 from zarr_benchmarks.zarr_io import ArraySettings
@@ -128,3 +128,6 @@ class RemoteRead(_RemoteBase):
         return self.store.stats.bytes_read / 1e6
 
     track_read_megabytes.unit = "MB"
+
+
+keep_suite("remote", globals(), "RemoteWrite", "RemoteRead")

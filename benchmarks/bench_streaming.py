@@ -10,7 +10,7 @@ frames per second.
 from pathlib import Path
 
 from zarr_benchmarks import patterns
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, load_data
+from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, load_data
 from zarr_benchmarks.modalities import get_modality
 
 TIME_POINTS = 3
@@ -73,3 +73,6 @@ class Streaming:
         return self.frames / (time.perf_counter() - start)
 
     track_frames_per_second.unit = "frames/s"
+
+
+keep_suite("streaming", globals(), "Streaming")

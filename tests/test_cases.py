@@ -65,3 +65,15 @@ def test_verify_detects_corruption(data, tmp_path):
     case._array = open_array(case.read_path)
     with pytest.raises(DataMismatchError, match="differs"):
         case.verify()
+
+
+def test_write_and_read_prepared_together_use_separate_arrays(data, tmp_path):
+    """A benchmark may prepare both; the write must not go to the read-only array."""
+    case = Case(data, "zstd-3", "cube16", tmp_path, 3, "both")
+    case.prepare_write()
+    case.prepare_read()
+    case.write()
+    np.testing.assert_array_equal(open_array(case.write_path)[...], data)
+    np.testing.assert_array_equal(case.read(), data)
+    case.cleanup_write()
+    assert not case.write_path.exists() and case.read_path.exists()

@@ -82,3 +82,15 @@ def test_sizes_scale_spatial_axes_only():
     assert all(t <= s for t, s in zip(shape_for("synthetic", "tiny"), small))
     with pytest.raises(ValueError):
         shape_for("synthetic", "gigantic")
+
+
+def test_suites_by_preset_and_override():
+    assert get_matrix("quick", environ={}).suites == ("core",)
+    default = get_matrix("default", environ={}).suites
+    assert "remote" not in default and {"core", "patterns", "implementations"} <= set(default)
+    assert "remote" in get_matrix("full", environ={}).suites
+    env = {"ZARR_BENCHMARKS_SUITES": "remote,lossy"}
+    assert get_matrix("quick", environ=env).suites == ("core", "remote", "lossy")
+    assert "streaming" in get_matrix("quick", environ={"ZARR_BENCHMARKS_SUITES": "all"}).suites
+    with pytest.raises(ValueError, match="unknown suite"):
+        get_matrix(environ={"ZARR_BENCHMARKS_SUITES": "everything"})

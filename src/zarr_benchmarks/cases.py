@@ -62,6 +62,8 @@ class Case:
     zarr_format: int = 3
     label: str = "case"
     implementation: str = "zarr-python"
+    # Separate handles: a benchmark may prepare both a write and a read.
+    _write_array: Any = field(default=None, init=False, repr=False)
     _array: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -104,13 +106,18 @@ class Case:
     def prepare_write(self) -> None:
         """Create a fresh, empty array to write into."""
         zarr_io.remove_tree(self.write_path)
-        self._array = self._impl.create_array(
+        self._write_array = self._impl.create_array(
             self.write_path, self.data.shape, self.data.dtype, self.settings
         )
 
     def write(self) -> None:
         """Timed: write the whole array."""
-        self._impl.write(self._array, self.data)
+        self._impl.write(self._write_array, self.data)
+
+    def cleanup_write(self) -> None:
+        """Remove the written store (the verified read store stays)."""
+        self._write_array = None
+        zarr_io.remove_tree(self.write_path)
 
     def written_ratio(self) -> float:
         """Compression ratio of the array last written by :meth:`write`."""
@@ -172,6 +179,6 @@ class Case:
 
     def cleanup(self) -> None:
         """Remove both stores."""
-        self._array = None
+        self._array = self._write_array = None
         zarr_io.remove_tree(self.write_path)
         zarr_io.remove_tree(self.read_path)

@@ -10,6 +10,9 @@ variables below) selects what asv discovers:
     ``tiny``, ``small`` (default), ``medium`` or ``large``.
 ``ZARR_BENCHMARKS_MODALITIES`` / ``ZARR_BENCHMARKS_CODECS`` / ``ZARR_BENCHMARKS_LAYOUTS``
     Comma-separated lists that replace the preset's own.
+``ZARR_BENCHMARKS_SUITES``
+    Comma-separated benchmark suites to include (``all`` for every one); see
+    :data:`SUITES`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,19 @@ SIZE_ENV = "ZARR_BENCHMARKS_SIZE"
 MODALITIES_ENV = "ZARR_BENCHMARKS_MODALITIES"
 CODECS_ENV = "ZARR_BENCHMARKS_CODECS"
 LAYOUTS_ENV = "ZARR_BENCHMARKS_LAYOUTS"
+SUITES_ENV = "ZARR_BENCHMARKS_SUITES"
+
+#: groups of benchmark classes a preset can include; ``core`` is always included
+SUITES: dict[str, str] = {
+    "core": "whole-array write/read, one chunk, one plane, ratio, memory, codec ceilings",
+    "format": "Zarr format 2 against 3",
+    "patterns": "chunk-by-chunk, plane-by-plane, random regions, cold and warm reads",
+    "streaming": "frames written as they arrive, growing the array",
+    "parallel": "threads, processes and Dask writing disjoint chunks",
+    "implementations": "zarr-python, TensorStore and the zarrs pipeline",
+    "lossy": "bit-rounding and quantisation with quality metrics",
+    "remote": "an S3-compatible object store on loopback (SeaweedFS)",
+}
 
 #: multiplier applied to each axis of a modality's default (small) shape
 SIZES: dict[str, float] = {"tiny": 0.25, "small": 1.0, "medium": 2.0, "large": 4.0}
@@ -45,6 +61,8 @@ class Matrix:
     size: str = "small"
     #: asv ``repeat``: (min samples, max samples, max seconds)
     repeat: tuple[int, int, float] = (5, 10, 4.0)
+    #: benchmark suites included (see :data:`SUITES`)
+    suites: tuple[str, ...] = ("core",)
 
 
 def _all_modalities() -> tuple[str, ...]:
@@ -74,6 +92,7 @@ PRESETS: dict[str, Matrix] = {
         layouts=("cube64", "plane", "cube32-shard128"),
         detail_codecs=("blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle"),
         formats=(3, 2),
+        suites=("core", "format", "patterns", "streaming", "parallel", "implementations", "lossy"),
     ),
 }
 
@@ -113,6 +132,7 @@ def _full() -> Matrix:
         formats=(3, 2),
         size="small",
         repeat=(5, 20, 10.0),
+        suites=tuple(SUITES),
     )
 
 
@@ -149,6 +169,14 @@ def get_matrix(name: str | None = None, environ: Mapping[str, str] | None = None
 
     for layout in layouts:
         resolve_layout(layout, (256, 256, 256))  # raises LayoutError for bad names
+    suites = _split(env.get(SUITES_ENV)) or matrix.suites
+    if suites == ("all",):
+        suites = tuple(SUITES)
+    unknown = [s for s in suites if s not in SUITES]
+    if unknown:
+        raise ValueError(
+            f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)} or all"
+        )
     codecs = tuple(get_codec(c).id for c in codecs)
     overridden_codecs = _split(env.get(CODECS_ENV)) is not None
     return replace(
@@ -159,6 +187,7 @@ def get_matrix(name: str | None = None, environ: Mapping[str, str] | None = None
         # With an explicit codec filter, the detail benchmarks follow it.
         detail_codecs=codecs if overridden_codecs else matrix.detail_codecs,
         size=size,
+        suites=tuple(dict.fromkeys(("core", *suites))),
     )
 
 
