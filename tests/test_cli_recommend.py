@@ -105,3 +105,18 @@ def test_module_entry_point():
     )
     assert proc.returncode == 0
     assert "recommend" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--suite", "bogus"], "unknown suite"),
+        (["--layout", "blob"], "unknown chunk layout"),
+        (["--modality", "xray"], "unknown modality"),
+        (["--codec", "lzma"], "unknown codec"),
+    ],
+)
+def test_run_rejects_bad_filters_before_starting_asv(args, message):
+    res = runner.invoke(app, ["run", "--preset", "quick", *args])
+    assert res.exit_code == 2, res.output
+    assert message in res.output

@@ -192,6 +192,8 @@ class RunOptions:
     bench: list[str] = field(default_factory=list)
     modalities: list[str] = field(default_factory=list)
     codecs: list[str] = field(default_factory=list)
+    layouts: list[str] = field(default_factory=list)
+    suites: list[str] = field(default_factory=list)
     preset: str = "default"
     size: str | None = None
     debug: bool = False
@@ -205,6 +207,8 @@ def filter_env(options: RunOptions, base: Mapping[str, str] | None = None) -> di
     for key, values in (
         ("ZARR_BENCHMARKS_MODALITIES", options.modalities),
         ("ZARR_BENCHMARKS_CODECS", options.codecs),
+        ("ZARR_BENCHMARKS_LAYOUTS", options.layouts),
+        ("ZARR_BENCHMARKS_SUITES", options.suites),
     ):
         if values:
             env[key] = ",".join(values)

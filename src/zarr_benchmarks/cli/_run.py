@@ -73,6 +73,17 @@ def register(app: typer.Typer) -> None:
         codec: Annotated[
             list[str] | None, typer.Option(help="Only these codecs (repeatable or comma list).")
         ] = None,
+        layout: Annotated[
+            list[str] | None,
+            typer.Option(help="Only these chunk layouts, e.g. cube64,plane (repeatable)."),
+        ] = None,
+        suite: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="Benchmark suites beyond the preset's (patterns, streaming, parallel, "
+                "implementations, lossy, remote, format; or all)."
+            ),
+        ] = None,
         preset: Annotated[
             str, typer.Option(help="Parameter matrix: quick, default or full.")
         ] = "default",
@@ -131,11 +142,21 @@ def register(app: typer.Typer) -> None:
             bench=list(bench or []),
             modalities=_split(modality),
             codecs=_split(codec),
+            layouts=_split(layout),
+            suites=_split(suite),
             preset=preset,
             size=size,
             debug=debug,
             output=output,
         )
+        # Bad modality/codec/layout/suite names fail here, not in asv's discovery.
+        from zarr_benchmarks.asv_run import filter_env
+        from zarr_benchmarks.presets import get_matrix
+
+        try:
+            get_matrix(preset, environ=filter_env(options, {}))
+        except ValueError as exc:
+            fail(str(exc))
         try:
             check_asv()
             root = find_clone(".")
