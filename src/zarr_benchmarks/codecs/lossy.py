@@ -317,13 +317,11 @@ def list_lossy_ids() -> list[str]:
 
 
 def _family(name: str) -> CodecFamily:
-    # all_ids is empty: the registry-wide listings and round-trip checks are about
-    # lossless codecs (exact round trips); lossy ids come from list_lossy_ids().
     return CodecFamily(
         name,
         lambda codec_id: _from_id(name, codec_id),
         lambda config: _from_config(name, config),
-        lambda: [],
+        lambda: _all_ids(name),
     )
 
 
