@@ -305,9 +305,11 @@ def test_project_suite_quick_tiny(tmp_path: Path) -> None:
         "none",
         "--bench",
         r"bench_write\.Write\.(time_write|track_compression_ratio)",
+        "--output",
+        str(tmp_path / "elsewhere"),  # a results folder outside the clone
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    (result,) = (repo / "results").glob("result_*.json")
+    (result,) = (tmp_path / "elsewhere").glob("result_*.json")
     doc = json.loads(result.read_text())
     validate(doc)
     assert doc["quick"] is True and doc["preset"] == "quick" and doc["size"] == "tiny"

@@ -20,6 +20,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def shown_path(path: Path, root: Path) -> Path:
+    """``path`` relative to ``root`` when it lies inside it, else as given."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve())
+    except ValueError:
+        return Path(path)
+
+
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON (indented, keys sorted) atomically; non-finite numbers become null."""
     from zarr_benchmarks._jsonio import atomic_write_json

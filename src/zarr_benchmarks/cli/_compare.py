@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from zarr_benchmarks.cli._common import fail
+from zarr_benchmarks.cli._common import fail, shown_path
 
 if TYPE_CHECKING:
     from zarr_benchmarks.asv_run import RunOptions
@@ -141,7 +141,7 @@ def run_against(
         fail(str(exc), exc.code)
     console.print(cmp.render_rich(outcome.comparison))
     for path in outcome.written:
-        console.print(f"wrote {path.relative_to(root)}", highlight=False, markup=False)
+        console.print(f"wrote {shown_path(path, root)}", highlight=False, markup=False)
     if not outcome.asv_ok:
         err.print("[yellow]warning:[/] asv exited with an error in some rounds (see --debug)")
     if outcome.comparison.has_regression:

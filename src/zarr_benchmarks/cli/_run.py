@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from zarr_benchmarks.cli._common import fail
+from zarr_benchmarks.cli._common import fail, shown_path
 
 console = Console()
 err_console = Console(stderr=True)
@@ -222,7 +222,7 @@ def register(app: typer.Typer) -> None:
                 fail(str(exc), exc.code)
             except ReduceError as exc:
                 fail(f"reducing asv's results failed: {exc}", 1)
-        console.print(f"asv log: {outcome.log.relative_to(root)}", highlight=False)
+        console.print(f"asv log: {shown_path(outcome.log, root)}", highlight=False)
         if outcome.report is None:
             fail(
                 f"asv produced no results (exit {outcome.returncode}); see the log above"
@@ -234,7 +234,7 @@ def register(app: typer.Typer) -> None:
             console.print("[yellow]note:[/] working tree has uncommitted changes (dirty: true).")
         for path in outcome.report.results:
             console.print(
-                f"wrote {path.relative_to(root)}", highlight=False, markup=False, soft_wrap=True
+                f"wrote {shown_path(path, root)}", highlight=False, markup=False, soft_wrap=True
             )
         if outcome.failed:
             err_console.print(f"[red]failed:[/] {', '.join(outcome.failed)}", highlight=False)
