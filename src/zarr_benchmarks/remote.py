@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import requests
 import zarr
 from zarr.abc.store import ByteRequest
 from zarr.core.buffer import Buffer, BufferPrototype
 from zarr.storage import WrapperStore
 
+from zarr_benchmarks import zarr_io
 from zarr_benchmarks.zarr_io import ArraySettings
 
 LOOPBACK = "127.0.0.1"
@@ -476,30 +476,8 @@ def zarr_store(
 def create_array_in(
     store: Any, shape: tuple[int, ...], dtype: Any, settings: ArraySettings
 ) -> zarr.Array:
-    """Create an empty array at the root of ``store`` (as ``zarr_io.create_array``
-    does for a local folder), replacing anything there."""
-    dtype = np.dtype(dtype)
-    common: dict[str, Any] = {
-        "store": store,
-        "shape": shape,
-        "dtype": dtype,
-        "chunks": settings.layout.chunks,
-        "zarr_format": settings.zarr_format,
-        "overwrite": True,
-        "fill_value": 0,
-    }
-    if settings.zarr_format == 3:
-        return zarr.create_array(
-            **common,
-            shards=settings.layout.shards,
-            compressors=settings.codec.zarr_v3_compressors(dtype),
-            filters=settings.codec.zarr_v3_filters(dtype),
-        )
-    return zarr.create_array(
-        **common,
-        compressors=settings.codec.zarr_v2_compressor(dtype),
-        filters=settings.codec.zarr_v2_filters(dtype) or None,
-    )
+    """Create an empty array at the root of ``store``, replacing anything there."""
+    return zarr_io.create_array(store, shape, dtype, settings)
 
 
 def open_array_in(store: Any) -> zarr.Array:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import zarr
+from zarr.abc.store import Store
 from zarr.storage import LocalStore
 
 from zarr_benchmarks.chunking import Layout
@@ -37,11 +38,15 @@ class ArraySettings:
 
 
 def create_array(
-    path: str | os.PathLike[str], shape: tuple[int, ...], dtype: Any, settings: ArraySettings
+    path: str | os.PathLike[str] | Store,
+    shape: tuple[int, ...],
+    dtype: Any,
+    settings: ArraySettings,
 ) -> zarr.Array:
-    """Create an empty array at ``path`` (replacing anything there)."""
+    """Create an empty array at ``path`` (a folder, or the root of any zarr store),
+    replacing anything there."""
     dtype = np.dtype(dtype)
-    store = LocalStore(str(path))
+    store = path if isinstance(path, Store) else LocalStore(str(path))
     common: dict[str, Any] = {
         "store": store,
         "shape": shape,
