@@ -319,4 +319,4 @@ def test_project_suite_quick_tiny(tmp_path: Path) -> None:
     assert {e["params"]["codec"] for e in write["results"]} == {"none"}
     assert all(e["status"] == "ok" and e["samples"] for e in write["results"])
     # Whole-array writes get a throughput column computed from the array size.
-    assert re.search(r"bench_write\.Write\.time_write\s.*│\s*\d+\s*│\s*$", proc.stdout, re.M)
+    assert re.search(r"Write\.time_write\s.*│\s*\d+\s*│\s*$", proc.stdout, re.M)
