@@ -29,10 +29,6 @@ class Read(_ReadBase):
     def time_read(self, modality, codec, chunks):
         self.case.read()
 
-    # The headline figure: more samples, from two processes, for stable medians.
-    time_read.repeat = MATRIX.timing_repeat
-    time_read.rounds = MATRIX.timing_rounds
-
 
 class ReadRegion(_ReadBase):
     params = (list(MATRIX.modalities), list(MATRIX.detail_codecs), list(MATRIX.layouts))

@@ -30,10 +30,6 @@ class Write:
     def time_write(self, modality, codec, chunks):
         self.case.write()
 
-    # The headline figure: more samples, from two processes, for stable medians.
-    time_write.repeat = MATRIX.timing_repeat
-    time_write.rounds = MATRIX.timing_rounds
-
     def track_compression_ratio(self, modality, codec, chunks):
         self.case.write()
         return self.case.written_ratio()

@@ -61,10 +61,6 @@ class Matrix:
     size: str = "small"
     #: asv ``repeat``: (min samples, max samples, max seconds)
     repeat: tuple[int, int, float] = (5, 10, 4.0)
-    #: asv ``repeat`` and ``rounds`` of the headline whole-array time benchmarks: more
-    #: samples, split over two processes, so their medians are stable run to run
-    timing_repeat: tuple[int, int, float] = (10, 20, 3.0)
-    timing_rounds: int = 2
     #: benchmark suites included (see :data:`SUITES`)
     suites: tuple[str, ...] = ("core",)
 
@@ -82,8 +78,6 @@ PRESETS: dict[str, Matrix] = {
         detail_codecs=("blosc-zstd-5-shuffle",),
         size="tiny",
         repeat=(3, 5, 2.0),
-        timing_repeat=(3, 5, 2.0),
-        timing_rounds=1,
     ),
     "default": Matrix(
         name="default",
