@@ -39,7 +39,10 @@ def print_results(results: dict[str, Any]) -> None:
     lossy = any("quality" in r for r in results["results"])
     table = Table(title=title)
     for col in ("codec", "ratio", "write MB/s", "read MB/s", "write s", "read s"):
-        table.add_column(col, justify="left" if col == "codec" else "right")
+        if col == "codec":  # long lossy ids wrap rather than being cut off
+            table.add_column(col, overflow="fold", min_width=12)
+        else:
+            table.add_column(col, justify="right")
     if lossy:
         table.add_column("PSNR dB", justify="right")
         table.add_column("SSIM", justify="right")
