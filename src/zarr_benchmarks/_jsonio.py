@@ -33,6 +33,23 @@ __all__ = [
 ]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+def _temp_beside(dest: Path) -> tuple[int, str]:
+    """A temp file in ``dest``'s folder (same file system, so ``os.replace`` is atomic),
+    with the usual file mode: mkstemp's 0600 would make shared results unreadable."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)
+    return fd, tmp
+
+
 class JSONReadError(ValueError):
     """A file could not be read as JSON; the message names the file and the position."""
 
@@ -159,15 +176,15 @@ def _pretty(obj: Any, nl: str, out: list[str]) -> None:
         append(text)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (temp file in the same folder, fsync, replace).
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, replace).
 
     Parameters
     ----------
     path
         Destination file; its parent folder is created if needed.
-    text
-        Content, written as UTF-8.
+    data
+        Content.
 
     Returns
     -------
@@ -176,10 +193,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    fd, tmp = _temp_beside(dest)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
@@ -189,6 +206,11 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
             os.unlink(tmp)
         raise
     return dest
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def atomic_write_many(items: Iterable[tuple[str | os.PathLike[str], str]]) -> list[Path]:
@@ -202,7 +224,7 @@ def atomic_write_many(items: Iterable[tuple[str | os.PathLike[str], str]]) -> li
         for path, text in items:
             dest = Path(path)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+            fd, tmp = _temp_beside(dest)
             staged.append((tmp, dest))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)

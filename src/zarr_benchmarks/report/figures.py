@@ -7,10 +7,8 @@ HTML page and the tests use (the series it drew, the files it wrote).
 
 from __future__ import annotations
 
-import contextlib
+import io
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ matplotlib.use("Agg", force=False)
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from zarr_benchmarks._jsonio import atomic_write_bytes
 from zarr_benchmarks.report.pareto import pareto_front
 
 __all__ = [
@@ -77,23 +76,12 @@ def codec_colours(codecs: Sequence[str]) -> dict[str, str]:
 
 def _save(fig: Figure, folder: Path, name: str) -> tuple[str, str]:
     """Write PNG and SVG atomically (temp file in the folder, fsync, replace)."""
-    folder.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
     names = []
     for ext, kwargs in (("png", {"dpi": 110}), ("svg", {"metadata": {"Date": None}})):
-        dest = folder / f"{name}.{ext}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fig.savefig(fh, format=ext, bbox_inches="tight", **kwargs)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        names.append(dest.name)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, bbox_inches="tight", **kwargs)
+        names.append(atomic_write_bytes(folder / f"{name}.{ext}", buffer.getvalue()).name)
     return names[0], names[1]
 
 
