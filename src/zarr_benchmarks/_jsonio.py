@@ -50,6 +50,18 @@ def _temp_beside(dest: Path) -> tuple[int, str]:
     return fd, tmp
 
 
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every non-finite float (NaN, inf) replaced by ``None``, at any depth
+    of dicts, lists and tuples, so strict JSON (``allow_nan=False``) accepts it."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
 class JSONReadError(ValueError):
     """A file could not be read as JSON; the message names the file and the position."""
 

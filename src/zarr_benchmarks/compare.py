@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from zarr_benchmarks import stats
+from zarr_benchmarks._jsonio import json_safe
 
 #: Benchmarks under this prefix are machine references, never regressions.
 REFERENCE_PREFIX = "bench_reference."
@@ -430,20 +431,11 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (``NaN`` becomes ``null``)."""
 
-        def clean(v: Any) -> Any:
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            if isinstance(v, dict):
-                return {k: clean(x) for k, x in v.items()}
-            if isinstance(v, list):
-                return [clean(x) for x in v]
-            return v
-
         rows = []
         for r in self.rows:
             d = asdict(r)
             d["label"] = r.label
-            rows.append(clean(d))
+            rows.append(json_safe(d))
         return {
             "schema_version": 1,
             "kind": "comparison",

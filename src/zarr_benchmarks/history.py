@@ -12,7 +12,6 @@ A step is flagged when it is significant after correction and beyond the factor.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ import numpy as np
 from packaging.version import InvalidVersion, Version
 
 from zarr_benchmarks import stats
+from zarr_benchmarks._jsonio import json_safe
 from zarr_benchmarks.compare import (
     DEFAULT_ALPHA,
     DEFAULT_FACTOR,
@@ -109,20 +109,11 @@ class History:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(v: Any) -> Any:
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            if isinstance(v, dict):
-                return {k: clean(x) for k, x in v.items()}
-            if isinstance(v, list):
-                return [clean(x) for x in v]
-            return v
-
         out = []
         for s in self.series:
             d = asdict(s)
             d["label"] = s.label
-            out.append(clean(d))
+            out.append(json_safe(d))
         return {
             "schema_version": 1,
             "kind": "history",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,16 +29,6 @@ def shown_path(path: Path, root: Path) -> Path:
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON (indented, keys sorted) atomically; non-finite numbers become null."""
-    from zarr_benchmarks._jsonio import atomic_write_json
+    from zarr_benchmarks._jsonio import atomic_write_json, json_safe
 
-    atomic_write_json(path, _finite(document))
-
-
-def _finite(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
+    atomic_write_json(path, json_safe(document))
