@@ -1,17 +1,23 @@
-"""Compare two sets of benchmark results with statistics that do not cry wolf.
+"""Compare two sets of benchmark results with verdicts that hold on real runs.
 
 BASE and NEW are reduced result files (docs/formats.md), folders of them, or raw
-asv result files (reduced in memory through :mod:`zarr_benchmarks.reduce`).
-Benchmarks are paired by name, parameters and asv version hash. For each pair:
+asv result files (reduced in memory through :mod:`zarr_benchmarks.reduce`; a plain
+``asv run`` result compares with a ``zarr-benchmarks run`` result when the benchmark
+names and parameters match). Benchmarks are paired by name, parameters and asv version
+hash, and each pair is judged by what its results are (:func:`compare_entries`):
 
-- the ratio of medians NEW / BASE with a bootstrap 95% confidence interval,
-- a two-sided Mann-Whitney U p-value on the raw samples,
-- Benjamini-Hochberg adjustment of those p-values across every pair compared.
+- results measured in independent **blocks** (the A/B drivers record them): paired
+  block statistics with a confidence interval, against the benchmark's own noise
+  threshold (learned from A/A runs, :mod:`zarr_benchmarks.noise`) -- regression,
+  improvement, unchanged or inconclusive;
+- **deterministic** values (compression ratio, stored bytes): any change beyond
+  rounding is a behaviour change;
+- **single values** (peak memory, rates, timings of one process per side): ratio
+  against a factor, labelled lower confidence.
 
-A pair is a *change* only when its adjusted p-value is at most ``alpha`` *and* its
-ratio lies beyond ``factor`` (either way). Whether a change is a regression depends
-on the benchmark: times and memory should go down, throughputs (``.../s``) and
-compression ratios (unit ``ratio``) should go up.
+Whether a change is a regression depends on the benchmark: times and memory should go
+down, throughputs (``.../s``) and compression ratios (unit ``ratio``) should go up. A
+benchmark that ran in BASE and fails in NEW is a regression.
 
 Results from different machines are refused unless ``cross_machine=True``; then each
 side's figures are divided by that side's own reference measurements from the same
@@ -24,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +49,21 @@ DEFAULT_ALPHA = 0.01
 #: Track units where a larger value is better (a drop is a regression).
 _HIGHER_IS_BETTER_UNITS = {"ratio", "compression ratio", "x", "speedup", "throughput"}
 
+#: Value-only timings (no blocks: one process per side) change only beyond this factor.
+DEFAULT_VALUE_FACTOR = 1.25
+#: Deterministic values (compression ratio, bytes) that differ by more than this
+#: relative amount have changed: the codec or Zarr now behaves differently.
+DETERMINISTIC_RTOL = 1e-6
+#: Array size of each built-in preset (results that do not record their size).
+PRESET_SIZES = {"quick": "tiny", "default": "small", "full": "small"}
+
 #: Statuses, in the order rows are listed.
 STATUS_ORDER = (
     "regression",
     "improvement",
+    "inconclusive",
+    "newly skipped",
+    "fixed",
     "not comparable",
     "insufficient samples",
     "not run",
@@ -81,6 +98,12 @@ class Entry:
     timestamp: str
     source: str
     references: References = field(repr=False)
+    #: samples grouped by independent block (empty when the result has no blocks)
+    blocks: list[list[float]] = field(default_factory=list)
+    #: the single value asv recorded (median of the samples for timings)
+    value: float | None = None
+    #: array size the run used (``tiny`` ... ``large``), when known
+    size: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -285,6 +308,9 @@ def entries_from_docs(
                     timestamp=str(doc.get("timestamp", "")),
                     source=source,
                     references=refs,
+                    blocks=[[float(x) for x in b] for b in res.get("blocks", []) if b],
+                    value=None if res.get("value") is None else float(res["value"]),
+                    size=doc.get("size") or PRESET_SIZES.get(str(doc.get("preset"))),
                 )
                 out[entry.key] = entry
     return out
@@ -376,9 +402,22 @@ def _normalise(base: Entry, new: Entry) -> tuple[list[float], list[float], str]:
 # ------------------------------------------------------------------------- compare
 
 
+#: How a row was decided (``Row.method``).
+METHODS = {
+    "blocks": "paired blocks: mean log ratio of block medians, Student-t interval over pairs",
+    "value": "single values (no blocks): ratio against a factor, lower confidence",
+    "deterministic": "deterministic value: any change beyond rounding is a behaviour change",
+}
+
+
 @dataclass
 class Row:
-    """The verdict on one benchmark and parameter combination."""
+    """The verdict on one benchmark and parameter combination.
+
+    ``ratio`` is NEW / BASE; ``ci_low``/``ci_high`` its interval (block rows only);
+    ``threshold`` the relative change below which the row counts as unchanged;
+    ``mdc`` the smallest change this row would find with about 80% power.
+    """
 
     name: str
     params: dict[str, Any]
@@ -388,21 +427,29 @@ class Row:
     higher_is_better: bool
     status: str
     detail: str = ""
+    method: str | None = None
     n_base: int = 0
     n_new: int = 0
+    n_blocks: int = 0
     median_base: float | None = None
     median_new: float | None = None
     ratio: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
-    q_value: float | None = None
+    se_log: float | None = None
+    threshold: float | None = None
+    mdc: float | None = None
+    noise_source: str | None = None
     normalisation: str | None = None
 
     @property
     def label(self) -> str:
         p = format_params(self.params, self.param_names)
         return f"{self.name}({p})" if p else self.name
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.name, params_key(self.params)
 
 
 @dataclass
@@ -417,6 +464,8 @@ class Comparison:
     base_sources: list[str]
     new_sources: list[str]
     notes: list[str] = field(default_factory=list)
+    value_factor: float = DEFAULT_VALUE_FACTOR
+    min_effect: float = stats.DEFAULT_MIN_EFFECT
 
     @property
     def has_regression(self) -> bool:
@@ -440,6 +489,8 @@ class Comparison:
             "schema_version": 1,
             "kind": "comparison",
             "factor": self.factor,
+            "value_factor": self.value_factor,
+            "min_effect": self.min_effect,
             "alpha": self.alpha,
             "confidence": self.confidence,
             "cross_machine": self.cross_machine,
@@ -478,65 +529,96 @@ def _check_machines(
     )
 
 
-def _check_presets(
+def _check_sizes(
     base: Mapping[tuple[str, str], Entry], new: Mapping[tuple[str, str], Entry]
-) -> None:
-    pb = {(e.preset, e.source) for e in base.values()}
-    pn = {(e.preset, e.source) for e in new.values()}
-    presets_b, presets_n = {p for p, _ in pb}, {p for p, _ in pn}
-    if presets_b and presets_n and presets_b != presets_n:
-        sb = sorted(pb, key=str)[0]
-        sn = sorted(pn, key=str)[0]
+) -> list[str]:
+    """Refuse results of different array sizes; note where a side does not record one.
+
+    Pairs are matched by name and parameters, so a plain ``asv run`` result (no run
+    record, preset unknown) compares with a ``zarr-benchmarks run`` result; only the
+    array size, which is not a benchmark parameter, must be known to agree.
+    """
+    sb = {(e.size, e.source) for e in base.values()}
+    sn = {(e.size, e.source) for e in new.values()}
+    sizes_b, sizes_n = {s for s, _ in sb if s}, {s for s, _ in sn if s}
+    if sizes_b and sizes_n and sizes_b != sizes_n:
+        b = sorted((s, src) for s, src in sb if s)[0]
+        n = sorted((s, src) for s, src in sn if s)[0]
         raise CompareInputError(
-            f"results use different presets ({sb[1]}: {sb[0]}, {sn[1]}: {sn[0]}); array sizes "
-            "differ between presets, so the figures are not comparable"
+            f"results use different array sizes ({b[1]}: {b[0]}, {n[1]}: {n[0]}); "
+            "figures of different sizes are not comparable"
         )
+    unknown = sorted({src for s, src in sb | sn if not s})
+    if unknown:
+        return [
+            "array size not recorded in " + ", ".join(unknown) + " (e.g. a plain `asv run`): "
+            "pairs matched by benchmark name and parameters only"
+        ]
+    return []
 
 
-def compare_entries(
-    base: Mapping[tuple[str, str], Entry],
-    new: Mapping[tuple[str, str], Entry],
+def is_deterministic(type_: str, unit: str) -> bool:
+    """Whether a benchmark's value is fixed by its code and data (not by the machine).
+
+    Compression ratios, stored bytes and request counts are; timings, memory peaks and
+    rates (``.../s``) are not.
+    """
+    return type_ == "track" and not _is_rate(unit) and unit.strip().lower() not in {"seconds", "s"}
+
+
+def _status_transition(row: Row, b: Entry, n: Entry) -> bool:
+    """Set the row for a pair where either side did not run ``ok``; ``True`` if set."""
+    if b.status == "ok" and n.status == "ok":
+        return False
+    if b.status == "ok" and n.status == "failed":
+        row.status, row.detail = "regression", "newly failing (ran in base, fails in new)"
+    elif b.status == "ok" and n.status == "skipped":
+        row.status, row.detail = "newly skipped", "ran in base, skipped in new"
+    elif n.status == "ok":
+        row.status, row.detail = "fixed", f"{b.status} in base, runs in new"
+    else:
+        row.status, row.detail = "not run", f"base: {b.status}, new: {n.status}"
+    return True
+
+
+def _direction(row: Row, up: bool) -> str:
+    worse = (not up) if row.higher_is_better else up
+    return "regression" if worse else "improvement"
+
+
+def new_row(entry: Entry) -> Row:
+    """An ``unchanged`` row for the benchmark and parameters of ``entry``."""
+    return Row(
+        name=entry.name,
+        params=entry.params,
+        param_names=entry.param_names,
+        type=entry.type,
+        unit=entry.unit,
+        higher_is_better=higher_is_better(entry.type, entry.unit),
+        status="unchanged",
+    )
+
+
+def judge_pairs(
+    pairs: Sequence[tuple[Row, Entry, Entry]],
     *,
     factor: float = DEFAULT_FACTOR,
+    value_factor: float = DEFAULT_VALUE_FACTOR,
     alpha: float = DEFAULT_ALPHA,
-    confidence: float = 0.95,
+    min_effect: float = stats.DEFAULT_MIN_EFFECT,
+    noise: Mapping[tuple[str, str], stats.Noise] | None = None,
     cross_machine: bool = False,
-    seed: int = stats.DEFAULT_SEED,
-    n_boot: int = stats.N_BOOTSTRAP,
-    base_sources: Sequence[str] = (),
-    new_sources: Sequence[str] = (),
-) -> Comparison:
-    """Pair and compare two sides (see the module docstring for the rules)."""
-    if factor < 1.0:
-        raise CompareInputError(f"--factor must be at least 1.0, got {factor}")
-    if not 0.0 < alpha < 1.0:
-        raise CompareInputError(f"--alpha must be between 0 and 1, got {alpha}")
-    if not base:
-        raise CompareInputError(f"base ({', '.join(base_sources) or '?'}) holds no benchmarks")
-    if not new:
-        raise CompareInputError(f"new ({', '.join(new_sources) or '?'}) holds no benchmarks")
-    _check_machines(base, new, cross_machine)
-    _check_presets(base, new)
-    rows: list[Row] = []
-    tested: list[int] = []  # indices of rows in the BH family
+    test_references: bool = False,
+) -> set[str]:
+    """Decide every ``(row, base, new)`` pair in place (rules: :func:`compare_entries`).
+
+    The pairs form one family: block intervals hold together over all of them.
+    Returns the normalisations used (``cross_machine`` only).
+    """
+    noise = noise or {}
+    pending: list[tuple[Row, list[list[float]], list[list[float]]]] = []
     normalisations: set[str] = set()
-    for key in sorted(set(base) | set(new)):
-        b, n = base.get(key), new.get(key)
-        ref = b or n
-        assert ref is not None
-        row = Row(
-            name=ref.name,
-            params=ref.params,
-            param_names=ref.param_names,
-            type=ref.type,
-            unit=ref.unit,
-            higher_is_better=higher_is_better(ref.type, ref.unit),
-            status="unchanged",
-        )
-        rows.append(row)
-        if b is None or n is None:
-            row.status = "added" if b is None else "removed"
-            continue
+    for row, b, n in pairs:
         if b.version != n.version:
             row.status, row.detail = "not comparable", "benchmark code changed (asv version hash)"
             continue
@@ -544,52 +626,105 @@ def compare_entries(
             row.status = "not comparable"
             row.detail = f"unit changed ({b.type} {b.unit} -> {n.type} {n.unit})"
             continue
-        if b.status != "ok" or n.status != "ok":
-            row.status = "not run"
-            row.detail = ", ".join(
-                f"{side}: {e.status}" for side, e in (("base", b), ("new", n)) if e.status != "ok"
-            )
+        if _status_transition(row, b, n):
             continue
-        base_samples, new_samples = b.samples, n.samples
-        if cross_machine:
-            base_samples, new_samples, row.normalisation = _normalise(b, n)
-            normalisations.add(row.normalisation)
+        reference = row.name.startswith(REFERENCE_PREFIX) and not test_references
         try:
-            ps = stats.pair_stats(
-                base_samples,
-                new_samples,
-                key="|".join(key),
-                seed=seed,
-                confidence=confidence,
-                n_boot=n_boot,
-            )
-        except ValueError as exc:  # e.g. zero or negative samples: no ratio possible
+            b_samples, n_samples, b_blocks, n_blocks = _values(b, n, row, cross_machine)
+        except ValueError as exc:
             row.status, row.detail = "not comparable", str(exc)
             continue
-        row.n_base, row.n_new = ps.n_base, ps.n_new
-        row.median_base, row.median_new = ps.median_base, ps.median_new
-        row.ratio, row.ci_low, row.ci_high, row.p_value = (
-            ps.ratio,
-            ps.ci_low,
-            ps.ci_high,
-            ps.p_value,
-        )
-        if ref.name.startswith(REFERENCE_PREFIX):
+        if row.normalisation:
+            normalisations.add(row.normalisation)
+        row.n_base, row.n_new = len(b_samples), len(n_samples)
+        row.median_base, row.median_new = _median(b_samples), _median(n_samples)
+        if not row.median_base or row.median_new is None or row.median_base <= 0:
+            row.status, row.detail = "not comparable", "no positive values to compare"
+            continue
+        row.ratio = row.median_new / row.median_base
+        if reference:
             row.status, row.detail = "reference", "machine reference, not a regression test"
-        elif not ps.sufficient:
-            row.status = "insufficient samples"
-            row.detail = f"need {stats.MIN_SAMPLES} per side, have {ps.n_base} and {ps.n_new}"
+        elif is_deterministic(row.type, row.unit):
+            row.method = "deterministic"
+            if abs(row.ratio - 1.0) > DETERMINISTIC_RTOL:
+                row.status = _direction(row, row.ratio > 1.0)
+                row.detail = "deterministic value changed: the code now behaves differently"
+        elif min(len(b_blocks), len(n_blocks)) >= stats.MIN_BLOCKS:
+            pending.append((row, b_blocks, n_blocks))
         else:
-            tested.append(len(rows) - 1)
-    qvalues = stats.benjamini_hochberg([rows[i].p_value for i in tested])
-    for i, q in zip(tested, qvalues, strict=True):
-        row = rows[i]
-        row.q_value = q
-        assert row.ratio is not None
-        if stats.is_change(row.ratio, q, factor=factor, alpha=alpha):
-            worse = (row.ratio < 1.0) if row.higher_is_better else (row.ratio > 1.0)
-            row.status = "regression" if worse else "improvement"
-    notes = []
+            _value_verdict(row, value_factor if row.type == "time" else factor)
+    _block_verdicts(pending, alpha=alpha, min_effect=min_effect, noise=noise)
+    return normalisations
+
+
+def compare_entries(
+    base: Mapping[tuple[str, str], Entry],
+    new: Mapping[tuple[str, str], Entry],
+    *,
+    factor: float = DEFAULT_FACTOR,
+    value_factor: float = DEFAULT_VALUE_FACTOR,
+    alpha: float = DEFAULT_ALPHA,
+    min_effect: float = stats.DEFAULT_MIN_EFFECT,
+    noise: Mapping[tuple[str, str], stats.Noise] | None = None,
+    cross_machine: bool = False,
+    test_references: bool = False,
+    base_sources: Sequence[str] = (),
+    new_sources: Sequence[str] = (),
+) -> Comparison:
+    """Pair and compare two sides.
+
+    Each pair is decided by what its results are:
+
+    - **blocks** on both sides (at least :data:`stats.MIN_BLOCKS` paired): paired block
+      statistics (:func:`stats.paired_block_stats`), a ``1 - alpha`` interval per row
+      judged against a band of
+      ``threshold`` -- the benchmark's learned noise (``noise``, from A/A runs) or
+      ``min_effect`` -- as regression / improvement / unchanged / inconclusive;
+    - **deterministic** values (compression ratio, bytes): any relative change beyond
+      :data:`DETERMINISTIC_RTOL` is a behaviour change;
+    - **value** only (peak memory, rates, timings without blocks): ratio of the values
+      against ``factor`` (``value_factor`` for timings), labelled lower confidence.
+
+    A benchmark that ran in BASE and fails in NEW is a regression; newly skipped ones
+    are reported. Reference benchmarks (machine measurements) are not tested unless
+    ``test_references`` (an environment A/B, where they measure the codecs under test).
+    """
+    if factor < 1.0:
+        raise CompareInputError(f"--factor must be at least 1.0, got {factor}")
+    if value_factor < 1.0:
+        raise CompareInputError(f"--value-factor must be at least 1.0, got {value_factor}")
+    if not 0.0 < alpha < 1.0:
+        raise CompareInputError(f"--alpha must be between 0 and 1, got {alpha}")
+    if min_effect < 0.0:
+        raise CompareInputError(f"--min-effect must be at least 0, got {min_effect}")
+    if not base:
+        raise CompareInputError(f"base ({', '.join(base_sources) or '?'}) holds no benchmarks")
+    if not new:
+        raise CompareInputError(f"new ({', '.join(new_sources) or '?'}) holds no benchmarks")
+    _check_machines(base, new, cross_machine)
+    notes = _check_sizes(base, new)
+    rows: list[Row] = []
+    pairs: list[tuple[Row, Entry, Entry]] = []
+    for key in sorted(set(base) | set(new)):
+        b, n = base.get(key), new.get(key)
+        ref = b or n
+        assert ref is not None
+        row = new_row(ref)
+        rows.append(row)
+        if b is None or n is None:
+            row.status = "added" if b is None else "removed"
+        else:
+            pairs.append((row, b, n))
+    normalisations = judge_pairs(
+        pairs,
+        factor=factor,
+        value_factor=value_factor,
+        alpha=alpha,
+        min_effect=min_effect,
+        noise=noise,
+        cross_machine=cross_machine,
+        test_references=test_references,
+    )
     if cross_machine:
         notes.append(
             "cross-machine: each side normalised by its own reference measurements from the "
@@ -601,12 +736,91 @@ def compare_entries(
         rows=rows,
         factor=factor,
         alpha=alpha,
-        confidence=confidence,
+        confidence=1.0 - alpha,
         cross_machine=cross_machine,
         base_sources=list(base_sources),
         new_sources=list(new_sources),
         notes=notes,
+        value_factor=value_factor,
+        min_effect=min_effect,
     )
+
+
+def _values(
+    b: Entry, n: Entry, row: Row, cross_machine: bool
+) -> tuple[list[float], list[float], list[list[float]], list[list[float]]]:
+    """Samples (or the single value) and blocks of each side, normalised if asked."""
+    b_samples = b.samples or ([b.value] if b.value is not None else [])
+    n_samples = n.samples or ([n.value] if n.value is not None else [])
+    b_blocks, n_blocks = b.blocks, n.blocks
+    if cross_machine:
+        b_samples, n_samples, row.normalisation = _normalise(
+            replace(b, samples=b_samples), replace(n, samples=n_samples)
+        )
+        # blocks are scaled by the same per-side factor as the samples
+        sb = b_samples[0] / b.samples[0] if b.samples and b.samples[0] else 1.0
+        sn = n_samples[0] / n.samples[0] if n.samples and n.samples[0] else 1.0
+        b_blocks = [[x * sb for x in blk] for blk in b_blocks]
+        n_blocks = [[x * sn for x in blk] for blk in n_blocks]
+    if not (all(math.isfinite(x) for x in b_samples) and all(math.isfinite(x) for x in n_samples)):
+        raise ValueError("non-finite values")
+    return b_samples, n_samples, b_blocks, n_blocks
+
+
+def _value_verdict(row: Row, factor: float) -> None:
+    """Single values: a change only beyond ``factor``; lower confidence, said so."""
+    assert row.ratio is not None
+    row.method = "value"
+    row.threshold = factor - 1.0
+    if row.ratio > factor or row.ratio < 1.0 / factor:
+        row.status = _direction(row, row.ratio > 1.0)
+        row.detail = f"value only, beyond factor {factor:g}: lower confidence (no blocks)"
+    else:
+        row.detail = f"value only, within factor {factor:g}"
+
+
+def _block_verdicts(
+    pending: Sequence[tuple[Row, list[list[float]], list[list[float]]]],
+    *,
+    alpha: float,
+    min_effect: float,
+    noise: Mapping[tuple[str, str], stats.Noise],
+) -> None:
+    """Paired block verdicts: a ``1 - alpha`` interval per row against its noise band.
+
+    No multiplicity correction is applied to the intervals: a row changes only when its
+    whole interval lies beyond the band, so under "nothing changed" an alarm needs the
+    estimate to exceed the band *and* the interval's reach; the false-alarm rate this
+    gives is measured on real A/A runs (docs/regression-tracking.md).
+    """
+    if not pending:
+        return
+    confidence = 1.0 - alpha
+    for row, b_blocks, n_blocks in pending:
+        try:
+            bs = stats.paired_block_stats(b_blocks, n_blocks, confidence=confidence)
+        except ValueError as exc:
+            row.status, row.detail = "not comparable", str(exc)
+            continue
+        assert bs is not None  # pending rows have enough blocks
+        row.method = "blocks"
+        row.n_blocks = bs.n_pairs
+        row.ratio, row.ci_low, row.ci_high, row.se_log = bs.ratio, bs.ci_low, bs.ci_high, bs.se_log
+        learned = noise.get(row.key)
+        if learned is not None:
+            row.threshold = max(min_effect, learned.threshold) if min_effect else learned.threshold
+            row.noise_source = f"learned from {learned.n_runs} A/A runs"
+        else:
+            row.threshold = min_effect
+            row.noise_source = "default minimum effect (no noise model)"
+        t_crit = float(stats._scipy_stats.t.ppf(0.5 + confidence / 2.0, bs.n_pairs - 1))
+        row.mdc = math.expm1(math.log1p(row.threshold) + (t_crit + 0.8416) * bs.se_log)
+        v = stats.verdict(bs.ci_low, bs.ci_high, row.threshold)
+        if v in {"up", "down"}:
+            row.status = _direction(row, v == "up")
+        elif v == "inconclusive":
+            row.status = "inconclusive"
+            row.detail = "interval straddles the noise threshold: more blocks would decide"
 
 
 def compare_docs(
@@ -657,26 +871,37 @@ def _ratio_text(row: Row) -> str:
     return f"{row.ratio:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
 
 
+def _threshold_text(row: Row) -> str:
+    if row.threshold is None:
+        return "-"
+    text = f"±{row.threshold:.1%}"
+    return f"{text} (MDC {row.mdc:.1%})" if row.mdc is not None else text
+
+
+def _how(row: Row, up: bool) -> str:
+    if row.type == "time":
+        return "slower" if up else "faster"
+    if row.type in {"peakmem", "mem"}:
+        return "more memory" if up else "less memory"
+    return "higher" if up else "lower"
+
+
 def _verdict_text(row: Row) -> str:
-    if row.status in {"regression", "improvement"} and row.ratio is not None:
+    if row.status in {"regression", "improvement"} and row.ratio is not None and row.method:
         pct = abs(row.ratio - 1.0) * 100
-        if row.type == "time":
-            how = "slower" if row.ratio > 1 else "faster"
-        elif row.type in {"peakmem", "mem"}:
-            how = "more memory" if row.ratio > 1 else "less memory"
-        else:
-            how = "higher" if row.ratio > 1 else "lower"
-        return f"{row.status}: {pct:.0f}% {how}"
+        text = f"{row.status}: {pct:.3g}% {_how(row, row.ratio > 1)}"
+        return f"{text} ({row.detail})" if row.detail else text
+    if row.status == "unchanged" and row.method == "blocks":
+        return "unchanged (within the noise threshold)"
     return f"{row.status} ({row.detail})" if row.detail else row.status
-
-
-def _q_text(row: Row) -> str:
-    return "-" if row.q_value is None else f"{row.q_value:.2g}"
 
 
 _SHOWN_BY_DEFAULT = {
     "regression",
     "improvement",
+    "inconclusive",
+    "newly skipped",
+    "fixed",
     "not comparable",
     "insufficient samples",
     "not run",
@@ -688,12 +913,11 @@ _SHOWN_BY_DEFAULT = {
 def summary_line(comp: Comparison) -> str:
     counts = comp.counts()
     parts = [f"{v} {k}" for k, v in counts.items()]
-    verdict = (
-        "significant regressions found" if comp.has_regression else "no significant regression"
-    )
+    verdict = "regressions found" if comp.has_regression else "no regression"
     return (
-        f"{verdict}: " + ", ".join(parts) + f" (factor {comp.factor:g}, BH-adjusted "
-        f"p <= {comp.alpha:g}, {comp.confidence:.0%} bootstrap CI of NEW/BASE medians)"
+        f"{verdict}: " + ", ".join(parts) + f" (blocks: {1 - comp.alpha:.0%} "
+        f"intervals against each benchmark's noise threshold; values: factor "
+        f"{comp.value_factor:g} for times, {comp.factor:g} otherwise)"
     )
 
 
@@ -704,12 +928,14 @@ def render_markdown(comp: Comparison, *, show_all: bool = False) -> str:
     if comp.notes:
         lines.append("")
     header = [
-        "| | Benchmark | Base | New | Ratio NEW/BASE [95% CI] | q | Result |",
+        "| | Benchmark | Base | New | Ratio NEW/BASE [interval] | Threshold | Result |",
         "|---|---|---:|---:|---|---:|---|",
     ]
     icons = {
         "regression": "🔴",
         "improvement": "🟢",
+        "inconclusive": "🟡",
+        "newly skipped": "⚠️",
         "not comparable": "⚪",
         "insufficient samples": "⚪",
         "not run": "⚠️",
@@ -721,8 +947,8 @@ def render_markdown(comp: Comparison, *, show_all: bool = False) -> str:
             label = r.label.replace("|", "\\|")
             out.append(
                 f"| {icons.get(r.status, '')} | `{label}` | {format_value(r.median_base, r.unit)} "
-                f"| {format_value(r.median_new, r.unit)} | {_ratio_text(r)} | {_q_text(r)} "
-                f"| {_verdict_text(r)} |"
+                f"| {format_value(r.median_new, r.unit)} | {_ratio_text(r)} "
+                f"| {_threshold_text(r)} | {_verdict_text(r)} |"
             )
         return out
 
@@ -748,6 +974,8 @@ def render_rich(comp: Comparison, *, show_all: bool = False) -> Any:
     styles = {
         "regression": "bold red",
         "improvement": "green",
+        "inconclusive": "yellow",
+        "newly skipped": "yellow",
         "not comparable": "yellow",
         "insufficient samples": "dim",
         "not run": "yellow",
@@ -757,8 +985,8 @@ def render_rich(comp: Comparison, *, show_all: bool = False) -> Any:
         ("Benchmark", {"overflow": "fold"}),
         ("Base", {"justify": "right"}),
         ("New", {"justify": "right"}),
-        ("Ratio [95% CI]", {}),
-        ("q", {"justify": "right"}),
+        ("Ratio [interval]", {}),
+        ("Threshold", {"justify": "right"}),
         ("Result", {}),
     ):
         table.add_column(col, **kw)
@@ -769,7 +997,7 @@ def render_rich(comp: Comparison, *, show_all: bool = False) -> Any:
             format_value(r.median_base, r.unit),
             format_value(r.median_new, r.unit),
             _ratio_text(r),
-            _q_text(r),
+            _threshold_text(r),
             Text(_verdict_text(r), style=styles.get(r.status, "")),
         )
     parts: list[Any] = []

@@ -41,6 +41,7 @@ SUITES: dict[str, str] = {
     "implementations": "zarr-python, TensorStore and the zarrs pipeline",
     "lossy": "bit-rounding and quantisation with quality metrics",
     "remote": "an S3-compatible object store on loopback (SeaweedFS)",
+    "cputime": "process CPU time (all threads) of the whole-array write and read",
 }
 
 #: multiplier applied to each axis of a modality's default (small) shape

@@ -189,3 +189,145 @@ def is_change(ratio: float, q_value: float, *, factor: float, alpha: float) -> b
     if factor < 1.0:
         raise ValueError(f"factor must be >= 1, got {factor}")
     return q_value <= alpha and (ratio > factor or ratio < 1.0 / factor)
+
+
+# ------------------------------------------------------------------ block statistics
+#
+# Samples inside one process are not independent (they share the process's state and
+# the machine's state of that moment), so testing them as if they were is
+# over-confident: that is how an A/A run of identical code raised a "37% faster" alarm.
+# The unit of replication is the block (one process / one interleaved round). Blocks of
+# the two sides that ran next to each other (A B B A ...) are paired by position; the
+# statistic is the mean of the per-pair log ratios of block medians, with a Student-t
+# interval over pairs.
+
+#: Fewer paired blocks than this never give a timing verdict.
+MIN_BLOCKS = 3
+#: Smallest relative change a verdict may call a change, without a noise model.
+DEFAULT_MIN_EFFECT = 0.03
+#: With a noise model: threshold = max(MODEL_FLOOR, NOISE_MULTIPLIER * run-to-run spread).
+MODEL_FLOOR = 0.01
+NOISE_MULTIPLIER = 2.0
+
+
+@dataclass(frozen=True)
+class BlockStats:
+    """Paired block statistics of one NEW-versus-BASE pair.
+
+    ``ratio`` is ``exp(mean(log(new_block_median / base_block_median)))`` over the
+    paired blocks; ``ci_low``/``ci_high`` its interval at ``confidence``;
+    ``se_log`` the standard error of the mean log ratio (the run's own noise).
+    """
+
+    n_pairs: int
+    median_base: float
+    median_new: float
+    ratio: float
+    ci_low: float
+    ci_high: float
+    se_log: float
+    confidence: float
+
+
+def block_medians(blocks: Sequence[Sequence[float]]) -> np.ndarray:
+    """Median of each non-empty block, in order."""
+    return np.asarray([float(np.median(b)) for b in blocks if len(b)], dtype=float)
+
+
+def paired_block_stats(
+    base_blocks: Sequence[Sequence[float]],
+    new_blocks: Sequence[Sequence[float]],
+    *,
+    confidence: float = 0.95,
+    min_blocks: int = MIN_BLOCKS,
+) -> BlockStats | None:
+    """Paired statistics over blocks; ``None`` with fewer than ``min_blocks`` pairs.
+
+    Block ``i`` of BASE is paired with block ``i`` of NEW (the interleaved design runs
+    them next to each other, so slow drifts of the machine cancel within a pair).
+    Extra blocks on one side are ignored. Values must be positive.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    a = block_medians(base_blocks)
+    b = block_medians(new_blocks)
+    n = min(a.size, b.size)
+    if n < min_blocks:
+        return None
+    a, b = a[:n], b[:n]
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("block medians must be finite")
+    if np.any(a <= 0) or np.any(b <= 0):
+        raise ValueError("a ratio needs positive values")
+    d = np.log(b / a)
+    mean = float(d.mean())
+    se = float(d.std(ddof=1) / math.sqrt(n))
+    t = float(_scipy_stats.t.ppf(0.5 + confidence / 2.0, n - 1))
+    return BlockStats(
+        n_pairs=n,
+        median_base=float(np.median(a)),
+        median_new=float(np.median(b)),
+        ratio=math.exp(mean),
+        ci_low=math.exp(mean - t * se),
+        ci_high=math.exp(mean + t * se),
+        se_log=se,
+        confidence=confidence,
+    )
+
+
+def verdict(low: float, high: float, threshold: float) -> str:
+    """``"up"``, ``"down"``, ``"unchanged"`` or ``"inconclusive"`` for a ratio interval.
+
+    The interval ``[low, high]`` (NEW / BASE) is compared with the band
+    ``[1 / (1 + threshold), 1 + threshold]`` of changes too small to matter (or to be
+    told from this benchmark's noise): entirely above is ``up``, entirely below
+    ``down``, entirely inside ``unchanged``; an interval that straddles an edge of the
+    band cannot decide, ``inconclusive``.
+    """
+    if threshold < 0:
+        raise ValueError(f"threshold must be >= 0, got {threshold}")
+    upper, lower = 1.0 + threshold, 1.0 / (1.0 + threshold)
+    if low > upper:
+        return "up"
+    if high < lower:
+        return "down"
+    if low >= lower and high <= upper:
+        return "unchanged"
+    return "inconclusive"
+
+
+@dataclass(frozen=True)
+class Noise:
+    """A benchmark's noise learned from A/A comparisons on one machine.
+
+    ``sd_run_log`` is the root mean square of the A/A log-ratio estimates (their truth
+    is 0: any spread is noise between runs, including what the blocks of one run do
+    not see); ``se_log`` the median standard error within a run.
+    """
+
+    n_runs: int
+    sd_run_log: float
+    se_log: float
+
+    @property
+    def threshold(self) -> float:
+        """Relative change below which this benchmark's verdicts say "unchanged"."""
+        return max(MODEL_FLOOR, math.expm1(NOISE_MULTIPLIER * self.sd_run_log))
+
+    def minimum_detectable(self, t_crit: float, power_z: float = 0.8416) -> float:
+        """Smallest change found with ~80% power: threshold plus the interval's reach."""
+        reach = (t_crit + power_z) * self.se_log
+        return math.expm1(math.log1p(self.threshold) + reach)
+
+
+def learn_noise(log_ratios: Sequence[float], se_logs: Sequence[float]) -> Noise:
+    """Noise of one benchmark from its A/A estimates (log ratios) and their standard errors."""
+    d = np.asarray(log_ratios, dtype=float)
+    se = np.asarray(se_logs, dtype=float)
+    if d.size == 0:
+        raise ValueError("learn_noise needs at least one A/A estimate")
+    return Noise(
+        n_runs=int(d.size),
+        sd_run_log=float(np.sqrt(np.mean(d**2))),
+        se_log=float(np.median(se)) if se.size else 0.0,
+    )

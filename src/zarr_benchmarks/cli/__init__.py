@@ -35,6 +35,7 @@ _COMMAND_MODULES = (
     "_serve",
     "_db",
     "_compare",
+    "_ab",
     "_history",
     "_report",
 )

@@ -1,0 +1,214 @@
+"""``zarr-benchmarks ab``: the same suite against two environments (e.g. two Zarr releases),
+and ``zarr-benchmarks noise learn``: each benchmark's noise from A/A comparisons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zarr_benchmarks.cli._common import fail, shown_path
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ab`` and ``noise`` to ``app``."""
+
+    @app.command("ab")
+    def ab_cmd(
+        base: Annotated[
+            str,
+            typer.Option(
+                "--base",
+                help="BASE side: requirements ('zarr==3.0.10 numcodecs==0.15.1'), a local "
+                "wheel or source checkout, or venv:PATH of an existing environment.",
+            ),
+        ],
+        new: Annotated[str, typer.Option("--new", help="NEW side, same forms as --base.")],
+        blocks: Annotated[
+            int, typer.Option(help="Interleaved blocks per side (the unit of replication).")
+        ] = 6,
+        samples: Annotated[int, typer.Option(help="Samples per benchmark per block.")] = 7,
+        preset: Annotated[str, typer.Option(help="Parameter matrix: quick, default, full.")] = (
+            "quick"
+        ),
+        size: Annotated[str, typer.Option(help="Data size: tiny, small, medium, large.")] = (
+            "small"
+        ),
+        bench: Annotated[
+            list[str] | None, typer.Option("--bench", "-b", help="asv benchmark regex.")
+        ] = None,
+        modality: Annotated[list[str] | None, typer.Option(help="Only these modalities.")] = None,
+        codec: Annotated[list[str] | None, typer.Option(help="Only these codecs.")] = None,
+        layout: Annotated[list[str] | None, typer.Option(help="Only these layouts.")] = None,
+        suite: Annotated[
+            list[str] | None, typer.Option(help="Suites (default: core and cputime).")
+        ] = None,
+        noise: Annotated[
+            Path | None,
+            typer.Option(
+                help="Noise model (`zarr-benchmarks noise learn`): per-benchmark "
+                "thresholds instead of --min-effect."
+            ),
+        ] = None,
+        min_effect: Annotated[
+            float,
+            typer.Option(
+                help="Relative change below which a block verdict is "
+                "'unchanged' (without a noise model)."
+            ),
+        ] = 0.03,
+        alpha: Annotated[float, typer.Option(help="1 - confidence of each interval.")] = 0.01,
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Folder for the comparison.")
+        ] = None,
+        debug: Annotated[bool, typer.Option(help="Show asv's output.")] = False,
+    ) -> None:
+        """Benchmark this suite against two environments, interleaved; compare.
+
+        Builds (and caches) each side's virtual environment, runs the selected benchmarks
+        in alternating blocks (A B, B A, ...), reduces both sides, compares them with
+        paired block statistics and writes comparison.md and comparison.json. Exit 1 on a
+        regression, 2 on bad input.
+        """
+        from rich.console import Console
+
+        from zarr_benchmarks import compare as cmp
+        from zarr_benchmarks import envab, envs
+        from zarr_benchmarks.asv_run import (
+            PRESETS,
+            SIZES,
+            RunError,
+            RunOptions,
+            check_asv,
+            filter_env,
+            find_clone,
+            head_commit,
+            scrub,
+        )
+        from zarr_benchmarks.machine import MachineError, check_machine
+        from zarr_benchmarks.presets import get_matrix
+
+        console, err = Console(), Console(stderr=True)
+        if preset not in PRESETS:
+            fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
+        if size not in SIZES:
+            fail(f"--size must be one of {', '.join(SIZES)}, not {size!r}")
+        run_options = RunOptions(
+            modalities=_split(modality),
+            codecs=_split(codec),
+            layouts=_split(layout),
+            suites=_split(suite) or ["cputime"],
+            preset=preset,
+            size=size,
+        )
+        suite_env = {
+            k: v for k, v in filter_env(run_options, {}).items() if k.startswith("ZARR_BENCH")
+        }
+        try:
+            get_matrix(preset, environ=suite_env)
+        except ValueError as exc:
+            fail(str(exc))
+        try:
+            base_spec = envs.parse_spec(base, side="base")
+            new_spec = envs.parse_spec(new, side="new")
+        except envs.EnvError as exc:
+            fail(str(exc), exc.code)
+        model = None
+        if noise is not None:
+            from zarr_benchmarks.noise import load_noise
+
+            try:
+                model = load_noise(noise)
+            except cmp.CompareInputError as exc:
+                fail(str(exc), 2)
+        try:
+            check_asv()
+            root = find_clone(".")
+            commit = head_commit(root)
+            machine = check_machine(root)
+        except RunError as exc:
+            fail(str(exc), exc.code)
+        except MachineError as exc:
+            fail(str(exc), 1)
+        sides = {}
+        for label, spec in (("base", base_spec), ("new", new_spec)):
+            try:
+                side = envs.build_env(
+                    spec, root=root, log=lambda line, lb=label: err.print(f"{lb}: {line}")
+                )
+            except envs.EnvError as exc:
+                fail(f"{label} environment: {exc}", exc.code)
+            how = "cached" if side.cached else "built"
+            console.print(f"{label}: {spec.text} ({how})", highlight=False, markup=False)
+            sides[label] = side
+        options = envab.ABOptions(
+            blocks=blocks,
+            samples=samples,
+            bench=list(bench or []),
+            suite_env=suite_env,
+            preset=preset,
+            size=size,
+            alpha=alpha,
+            min_effect=min_effect,
+            noise=model,
+        )
+
+        def on_line(block: int, side: str, line: str) -> None:
+            done = "%]" in line and "Running" not in line and "·" in line
+            if debug or (done and ("failed" in line)):
+                err.print(f"block {block + 1} {side} {scrub(line)}", markup=False, highlight=False)
+            elif "Running" in line and "total benchmarks" in line:
+                err.print(f"block {block + 1}/{blocks}, side {side}", highlight=False)
+
+        try:
+            outcome = envab.run_env_ab(
+                sides["base"],
+                sides["new"],
+                root=root,
+                commit=commit,
+                machine=machine.document,
+                options=options,
+                output=None if output is None else output.resolve(),
+                on_line=on_line,
+            )
+        except envab.EnvABError as exc:
+            fail(str(exc), exc.code)
+        console.print(cmp.render_rich(outcome.comparison))
+        for path in outcome.written[:2]:
+            console.print(f"wrote {shown_path(path, root)}", highlight=False, markup=False)
+        if not outcome.asv_ok:
+            err.print("[yellow]warning:[/] asv exited with an error in some blocks (see --debug)")
+        if outcome.comparison.has_regression:
+            raise typer.Exit(1)
+
+    noise_app = typer.Typer(help="Each benchmark's noise on this machine, from A/A runs.")
+    app.add_typer(noise_app, name="noise")
+
+    @noise_app.command("learn")
+    def noise_learn(
+        comparisons: Annotated[
+            list[Path], typer.Argument(help="comparison.json files of A/A runs (`ab`).")
+        ],
+        output: Annotated[Path, typer.Option("--output", "-o", help="Noise model to write.")],
+    ) -> None:
+        """Learn per-benchmark noise thresholds from A/A comparisons."""
+        from zarr_benchmarks._jsonio import atomic_write_json
+        from zarr_benchmarks.compare import CompareInputError
+        from zarr_benchmarks.noise import learn
+
+        try:
+            model, document = learn(comparisons)
+        except CompareInputError as exc:
+            fail(str(exc), 2)
+        atomic_write_json(output, document)
+        worst = max(model.values(), key=lambda n: n.threshold)
+        typer.echo(
+            f"learned {len(model)} benchmarks from {len(comparisons)} A/A runs; thresholds "
+            f"{min(n.threshold for n in model.values()):.1%} to {worst.threshold:.1%}; "
+            f"wrote {output}"
+        )
