@@ -6,32 +6,41 @@ request make something slower, bigger or hungrier? Both sides run *this* tree's 
 (``benchmarks/`` and ``src/``); only the packages under test differ
 (:mod:`zarr_benchmarks.envs` builds and caches each side's virtual environment).
 
-The run is a sequence of blocks. In each block every side runs the selected benchmarks
-once through ``asv run --environment existing:PYTHON`` (asv runs each parameter
-combination in a fresh process), the sides alternating A B, B A, A B, ... so that slow
-drifts of the machine hit both alike and block ``i`` of A sits next to block ``i`` of
-B. Each block's asv file is reduced on its own; the blocks of a side are merged
-(:func:`zarr_benchmarks.blocks.merge_blocks`) and the two sides compared with paired
-block statistics (:mod:`zarr_benchmarks.compare`). The output folder receives
-``comparison.md``, ``comparison.json`` (with the package versions that differ) and
-the two reduced results.
+The benchmarks run through asv's own machinery: asv's discovery, ``setup_cache`` and
+forkserver (:class:`asv.runner.ForkServer`, which imports the suite once per side and
+forks a fresh process for every benchmark run) and asv's single-run function, so each
+run is exactly what ``asv run --launch-method forkserver`` would do. What differs from
+``asv run`` is the order: for every benchmark and parameter combination, one short
+process per side, alternating A B, B A, A B, ... in each of ``blocks`` passes over the
+selection. Block ``i`` of A and block ``i`` of B of one benchmark ran a fraction of a
+second apart, so the machine's slow drifts hit both alike and cancel in the paired
+block statistics of :mod:`zarr_benchmarks.compare`. The output folder receives
+``comparison.md``, ``comparison.json`` (with the package versions that differ) and the
+two reduced results, whose entries keep their samples grouped by block.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import json
+import math
+import os
+import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from zarr_benchmarks import compare as cmp
 from zarr_benchmarks import stats
-from zarr_benchmarks.blocks import merge_blocks
+from zarr_benchmarks.asv_run import scrub
 from zarr_benchmarks.envs import EnvError, SideEnv, child_environ, environment_of
 from zarr_benchmarks.envs import package_differences as _package_differences
 
@@ -76,16 +85,14 @@ class EnvABOutcome:
     environments: dict[str, dict[str, Any]]
     differences: list[str]
     seconds: float
-    returncodes: list[int] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
-
-    @property
-    def asv_ok(self) -> bool:
-        return all(rc == 0 for rc in self.returncodes)
 
 
 def block_order(blocks: int) -> list[tuple[int, str]]:
-    """``(block, side)`` in run order: A B, B A, A B, ... (each side first equally often)."""
+    """``(block, side)`` in run order for one benchmark: A B, B A, A B, ...
+
+    Each side goes first equally often, so neither gains from going first.
+    """
     out: list[tuple[int, str]] = []
     for k in range(blocks):
         out += [(k, "A"), (k, "B")] if k % 2 == 0 else [(k, "B"), (k, "A")]
@@ -93,7 +100,7 @@ def block_order(blocks: int) -> list[tuple[int, str]]:
 
 
 def _asv_config(root: Path, work: Path, name: str) -> Path:
-    """An asv config reading this tree's suite and writing into ``work/name``."""
+    """An asv config reading this tree's suite and writing only into ``work``."""
     from asv import util as asv_util
 
     from zarr_benchmarks._jsonio import atomic_write_json
@@ -112,52 +119,199 @@ def _asv_config(root: Path, work: Path, name: str) -> Path:
     return atomic_write_json(work / f"{name}.conf.json", conf)
 
 
-def _block_command(
-    config: Path, python: Path, machine: str, commit: str, options: ABOptions
-) -> list[str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "asv",
-        "run",
-        "--config",
-        str(config),
-        "--environment",
-        f"existing:{python}",
-        "--set-commit-hash",
-        commit,
-        "--record-samples",
-        "--machine",
-        machine,
-    ]
-    if options.samples is not None:
-        cmd += ["-a", f"repeat={options.samples}"]
-    for regex in options.bench:
-        cmd += ["--bench", regex]
-    return cmd
+def select(benchmarks: Sequence[dict[str, Any]], patterns: Sequence[str]) -> list[dict[str, Any]]:
+    """The benchmarks whose name matches any regex in ``patterns`` (all when empty)."""
+    try:
+        compiled = [re.compile(p) for p in patterns]
+    except re.error as exc:
+        raise EnvABError(f"--bench: invalid regular expression ({exc})", 2) from exc
+    chosen = [b for b in benchmarks if not compiled or any(c.search(b["name"]) for c in compiled)]
+    if not chosen:
+        raise EnvABError(
+            "no benchmark selected" + (f" by --bench {' '.join(patterns)}" if patterns else ""),
+            2,
+        )
+    return sorted(chosen, key=lambda b: b["name"])
 
 
-def _run_block(
-    cmd: Sequence[str],
-    root: Path,
-    env: Mapping[str, str],
-    on_line: Callable[[str], None] | None,
-) -> int:
-    proc = subprocess.Popen(
-        list(cmd),
-        cwd=root,
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
+@contextlib.contextmanager
+def _process_environ(values: Mapping[str, str]) -> Iterator[None]:
+    """Set this process's environment to ``values`` for the duration (asv's spawners
+    read ``os.environ`` when they start the benchmark processes)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class _Side:
+    """One side's asv environment, forkserver and setup caches."""
+
+    def __init__(self, label: str, env: SideEnv, conf: Any, benchmark_dir: Path) -> None:
+        from asv import environment as asv_environment
+
+        self.label = label
+        self.env = env
+        self.benchmark_dir = benchmark_dir
+        (self.asv_env,) = asv_environment.get_environments(conf, [f"existing:{env.python}"])
+        self.spawner: Any = None
+        self.cache_dirs: dict[str | None, str | None] = {None: None}
+        self.cache_errors: dict[str, str] = {}
+
+    def discover(self, work: Path) -> list[dict[str, Any]]:
+        from asv.runner import BENCHMARK_RUN_SCRIPT
+
+        out = work / f"benchmarks-{self.label}.json"
+        try:
+            self.asv_env.run([BENCHMARK_RUN_SCRIPT, "discover", str(self.benchmark_dir), str(out)])
+            found = json.loads(out.read_text(encoding="utf-8"))
+        except Exception as exc:  # asv raises ProcessError with the benchmark's output
+            raise EnvABError(
+                f"side {self.label}: asv could not discover the benchmarks: "
+                f"{scrub(str(exc)).strip().splitlines()[-1:]}",
+                1,
+            ) from exc
+        return [b for b in found if isinstance(b, dict) and "name" in b]
+
+    def start(self) -> None:
+        from asv.runner import ForkServer
+
+        self.spawner = ForkServer(self.asv_env, str(self.benchmark_dir))
+        ok, out = self.spawner.preimport()
+        if not ok:
+            raise EnvABError(f"side {self.label}: importing the suite failed: {scrub(out)}", 1)
+
+    def cache_dir(self, benchmark: dict[str, Any], extra: str) -> str | None:
+        key = benchmark.get("setup_cache_key")
+        if key in self.cache_dirs:
+            return self.cache_dirs[key]
+        if key in self.cache_errors:
+            return None
+        cache, err = self.spawner.create_setup_cache(benchmark["name"], benchmark["timeout"], extra)
+        if cache is None:
+            self.cache_errors[key] = err or "setup_cache failed"
+        self.cache_dirs[key] = cache
+        return cache
+
+    def close(self) -> None:
+        if self.spawner is not None:
+            self.spawner.close()
+        for path in self.cache_dirs.values():
+            if path:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class _Outcome:
+    """What the runs of one benchmark combination on one side gave, block by block."""
+
+    blocks: list[list[float]] = field(default_factory=list)
+    status: str = "ok"
+    problem: str = ""
+
+
+def _run_one(
+    side: _Side, benchmark: dict[str, Any], index: int | None, extra: dict[str, Any]
+) -> tuple[str, list[float] | None, str]:
+    """Run one combination once on one side: ``(status, values, problem)``."""
+    from asv import runner as asv_runner
+
+    cache = side.cache_dir(benchmark, json.dumps(extra))
+    if benchmark.get("setup_cache_key") in side.cache_errors:
+        return (
+            "failed",
+            None,
+            "setup_cache failed: " + side.cache_errors[benchmark["setup_cache_key"]],
+        )
+    result = asv_runner._run_benchmark_single_param(
+        benchmark, side.spawner, index, False, extra, cache
     )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if on_line is not None:
-            on_line(line.rstrip("\n"))
-    return proc.wait()
+    if result.errcode != 0:
+        return "failed", None, (result.stderr or f"exit {result.errcode}").strip()
+    value = result.result[0]
+    if benchmark["type"] == "time":
+        samples = result.samples[0]
+        if not samples:
+            return "failed", None, "no samples"
+        return "ok", [float(x) for x in samples], ""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "skipped", None, ""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return "failed", None, f"non-numeric result {value!r}"
+    return "ok", [float(value)], ""
+
+
+def _combinations(benchmark: dict[str, Any]) -> list[tuple[int | None, dict[str, Any]]]:
+    from zarr_benchmarks.reduce import parse_param
+
+    params = benchmark.get("params") or []
+    if not params:
+        return [(None, {})]
+    names = list(benchmark.get("param_names") or [f"param{i + 1}" for i in range(len(params))])
+    combos = itertools.product(*([parse_param(v) for v in values] for values in params))
+    return [(i, dict(zip(names, combo, strict=True))) for i, combo in enumerate(combos)]
+
+
+def _document(
+    benchmarks: Sequence[dict[str, Any]],
+    outcomes: Mapping[tuple[str, int | None], _Outcome],
+    *,
+    started: float,
+    commit: str,
+    machine_id: str,
+    environment_id: str,
+    options: ABOptions,
+) -> dict[str, Any]:
+    """The reduced ``result`` document of one side (docs/formats.md), blocks kept."""
+    from zarr_benchmarks.reduce import SCHEMA_VERSION
+
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for b in benchmarks:
+        results = []
+        for index, params in _combinations(b):
+            o = outcomes[(b["name"], index)]
+            if o.status != "ok":
+                results.append({"params": params, "status": o.status, "samples": [], "value": None})
+                if o.problem:
+                    label = ", ".join(f"{k}={v}" for k, v in params.items())
+                    problems.append(f"{b['name']}({label}): {o.status}: {o.problem[-400:]}")
+                continue
+            pooled = [x for block in o.blocks for x in block]
+            results.append(
+                {
+                    "params": params,
+                    "status": "ok",
+                    "samples": pooled,
+                    "value": float(np.median(pooled)),
+                    "blocks": o.blocks,
+                }
+            )
+        out[b["name"]] = {
+            "version": str(b.get("version") or ""),
+            "unit": str(b.get("unit") or "unit"),
+            "type": str(b["type"]),
+            "param_names": list(b.get("param_names") or []),
+            "results": results,
+        }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "result",
+        "timestamp": datetime.fromtimestamp(started, tz=UTC).strftime("%Y-%m-%d-%H-%M-%S"),
+        "commit_hash": commit,
+        "dirty": False,
+        "quick": options.preset == "quick",
+        "preset": options.preset,
+        **({"size": options.size} if options.size else {}),
+        "machine_id": machine_id,
+        "environment_id": environment_id,
+        "benchmarks": out,
+        "problems": [scrub(p) for p in problems],
+    }
 
 
 def run_env_ab(
@@ -169,9 +323,10 @@ def run_env_ab(
     machine: dict[str, Any],
     options: ABOptions,
     output: Path | None = None,
-    on_line: Callable[[int, str, str], None] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
 ) -> EnvABOutcome:
-    """Run ``options.blocks`` interleaved blocks per side, reduce, merge and compare.
+    """Run every selected benchmark combination ``options.blocks`` times per side,
+    interleaved per combination; build both results; compare.
 
     Parameters
     ----------
@@ -188,11 +343,14 @@ def run_env_ab(
     output
         Folder for the comparison and the reduced results (default
         ``<root>/.asv/env-ab``).
-    on_line
-        Called with ``(block, side, line)`` for each line asv prints.
+    on_progress
+        Called with ``(done, total, benchmark label)`` after each pair of runs.
     """
+    from asv import config as asv_config
+
     from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
-    from zarr_benchmarks.reduce import ReduceError, RunMeta, prepare, result_filename
+    from zarr_benchmarks.reduce import result_filename
+    from zarr_benchmarks.schemas import SchemaError, validate
 
     if options.blocks < stats.MIN_BLOCKS:
         raise EnvABError(
@@ -203,67 +361,87 @@ def run_env_ab(
     if options.samples is not None and options.samples < 1:
         raise EnvABError(f"--samples must be at least 1, got {options.samples}", 2)
     output = output or root / DEFAULT_OUTPUT
-    sides = {"A": base, "B": new}
     try:
-        environments = {s: environment_of(env.python, root) for s, env in sides.items()}
+        environments = {
+            "A": environment_of(base.python, root),
+            "B": environment_of(new.python, root),
+        }
     except EnvError as exc:
         raise EnvABError(str(exc), exc.code) from exc
     differences = _package_differences(environments["A"], environments["B"])
-    env = child_environ()
-    env.update(options.suite_env)
-    env["ASV_PYTHONPATH"] = str(root / "src")
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    machine_name = str(machine["name"])
+    process_env = child_environ()
+    process_env.update(options.suite_env)
+    process_env["ASV_PYTHONPATH"] = str(root / "src")
+    extra: dict[str, Any] = {} if options.samples is None else {"repeat": options.samples}
     work = Path(tempfile.mkdtemp(prefix="zarr-benchmarks-envab-"))
-    returncodes: list[int] = []
-    block_docs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
+    sides: dict[str, _Side] = {}
     started = time.time()
     try:
-        for k, side in block_order(options.blocks):
-            name = f"{side}{k}"
-            config = _asv_config(root, work, name)
-            cmd = _block_command(config, sides[side].python, machine_name, commit, options)
-            t0 = int(time.time() * 1000) - 1000
-            returncodes.append(
-                _run_block(
-                    cmd,
-                    root,
-                    env,
-                    None if on_line is None else (lambda line, k=k, s=side: on_line(k, s, line)),
-                )
-            )
-            files = sorted((work / name / "results" / machine_name).glob(f"{commit[:8]}-*.json"))
-            if not files:
-                raise EnvABError(
-                    f"block {k + 1}, side {side}: asv wrote no results (exit "
-                    f"{returncodes[-1]}); rerun with --debug to see asv's output",
-                    1,
-                )
-            meta = RunMeta(
-                dirty=False,
-                quick=options.preset == "quick",
-                preset=options.preset,
-                size=options.size,
-                started_ms=t0,
-                machine=machine,
-                environment=environments[side],
-            )
-            try:
-                reduced, _notes = prepare(files, machine, environments[side], meta)
-            except ReduceError as exc:
-                raise EnvABError(f"block {k + 1}, side {side}: reducing failed: {exc}", 1) from exc
-            if not reduced:
-                raise EnvABError(f"block {k + 1}, side {side}: asv recorded no results", 1)
-            block_docs[side].append(reduced[0].document)
+        with _process_environ(process_env):
+            conf = asv_config.Config.load(str(_asv_config(root, work, "ab")))
+            benchmark_dir = Path(conf.benchmark_dir)
+            sides = {
+                "A": _Side("A", base, conf, benchmark_dir),
+                "B": _Side("B", new, conf, benchmark_dir),
+            }
+            found = {label: side.discover(work) for label, side in sides.items()}
+            chosen = select(found["A"], options.bench)
+            versions_b = {b["name"]: b.get("version") for b in found["B"]}
+            for b in chosen:
+                if versions_b.get(b["name"]) != b.get("version"):
+                    raise EnvABError(
+                        f"{b['name']}: the two sides discovered different benchmark code", 1
+                    )
+            for side in sides.values():
+                side.start()
+            plan = [(b, index) for b in chosen for index, _ in _combinations(b)]
+            outcomes = {
+                label: {(b["name"], index): _Outcome() for b, index in plan} for label in sides
+            }
+            total = len(plan) * options.blocks
+            done = 0
+            for k in range(options.blocks):
+                for j, (b, index) in enumerate(plan):
+                    order = ("A", "B") if (j + k) % 2 == 0 else ("B", "A")
+                    for label in order:
+                        o = outcomes[label][(b["name"], index)]
+                        if o.status != "ok":
+                            continue  # failed once: not run again on this side
+                        status, values, problem = _run_one(sides[label], b, index, extra)
+                        if status == "ok" and values is not None:
+                            o.blocks.append(values)
+                        else:
+                            o.status, o.problem = status, problem
+                    done += 1
+                    if on_progress is not None:
+                        on_progress(done, total, b["name"])
     finally:
+        for side in sides.values():
+            side.close()
         shutil.rmtree(work, ignore_errors=True)
     seconds = time.time() - started
-    docs = {s: merge_blocks(block_docs[s]) for s in sides}
-    label = {s: f"{s} = {sides[s].spec.text}" for s in sides}
+    docs = {
+        label: _document(
+            chosen,
+            outcomes[label],
+            started=started,
+            commit=commit,
+            machine_id=str(machine["machine_id"]),
+            environment_id=str(environments[label]["environment_id"]),
+            options=options,
+        )
+        for label in sides
+    }
+    for label, doc in docs.items():
+        try:
+            validate(doc)
+        except SchemaError as exc:
+            raise EnvABError(f"side {label}: the result is invalid: {exc}", 1) from exc
+    label_text = {"A": f"A = {base.spec.text}", "B": f"B = {new.spec.text}"}
     try:
         comparison = cmp.compare_docs(
-            [(label["A"], docs["A"])],
-            [(label["B"], docs["B"])],
+            [(label_text["A"], docs["A"])],
+            [(label_text["B"], docs["B"])],
             alpha=options.alpha,
             min_effect=options.min_effect,
             noise=options.noise,
@@ -272,8 +450,8 @@ def run_env_ab(
     except cmp.CompareInputError as exc:
         raise EnvABError(f"cannot compare the two sides: {exc}", 1) from exc
     comparison.notes.append(
-        f"environment A/B: {options.blocks} interleaved blocks per side (A B, B A, ...), "
-        f"{seconds / 60:.1f} min; base {label['A']}; new {label['B']}"
+        f"environment A/B: {options.blocks} blocks per side, interleaved per benchmark "
+        f"(A B, B A, ...), {seconds / 60:.1f} min; base {label_text['A']}; new {label_text['B']}"
     )
     comparison.notes.append(
         "packages that differ: " + ("; ".join(differences) if differences else "none (A/A)")
@@ -290,12 +468,14 @@ def run_env_ab(
         atomic_write_text(output / "comparison.md", cmp.render_markdown(comparison)),
         atomic_write_json(output / "comparison.json", summary),
     ]
-    for side, folder in (("A", "base"), ("B", "new")):
-        written.append(atomic_write_json(output / folder / result_filename(docs[side]), docs[side]))
+    for label, folder in (("A", "base"), ("B", "new")):
+        env_doc = environments[label]
+        written.append(
+            atomic_write_json(output / folder / result_filename(docs[label]), docs[label])
+        )
         written.append(
             atomic_write_json(
-                output / folder / f"info_environment-{environments[side]['environment_id']}.json",
-                environments[side],
+                output / folder / f"info_environment-{env_doc['environment_id']}.json", env_doc
             )
         )
     return EnvABOutcome(
@@ -305,6 +485,5 @@ def run_env_ab(
         environments=environments,
         differences=differences,
         seconds=seconds,
-        returncodes=returncodes,
         written=written,
     )

@@ -66,7 +66,6 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="Folder for the comparison.")
         ] = None,
-        debug: Annotated[bool, typer.Option(help="Show asv's output.")] = False,
     ) -> None:
         """Benchmark this suite against two environments, interleaved; compare.
 
@@ -88,7 +87,6 @@ def register(app: typer.Typer) -> None:
             filter_env,
             find_clone,
             head_commit,
-            scrub,
         )
         from zarr_benchmarks.machine import MachineError, check_machine
         from zarr_benchmarks.presets import get_matrix
@@ -158,31 +156,32 @@ def register(app: typer.Typer) -> None:
             noise=model,
         )
 
-        def on_line(block: int, side: str, line: str) -> None:
-            done = "%]" in line and "Running" not in line and "·" in line
-            if debug or (done and ("failed" in line)):
-                err.print(f"block {block + 1} {side} {scrub(line)}", markup=False, highlight=False)
-            elif "Running" in line and "total benchmarks" in line:
-                err.print(f"block {block + 1}/{blocks}, side {side}", highlight=False)
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
 
-        try:
-            outcome = envab.run_env_ab(
-                sides["base"],
-                sides["new"],
-                root=root,
-                commit=commit,
-                machine=machine.document,
-                options=options,
-                output=None if output is None else output.resolve(),
-                on_line=on_line,
-            )
-        except envab.EnvABError as exc:
-            fail(str(exc), exc.code)
+        with Progress(
+            BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), console=err, transient=True
+        ) as progress:
+            task = progress.add_task("A/B", total=None)
+
+            def on_progress(done: int, total: int, name: str) -> None:
+                progress.update(task, completed=done, total=total, description=name)
+
+            try:
+                outcome = envab.run_env_ab(
+                    sides["base"],
+                    sides["new"],
+                    root=root,
+                    commit=commit,
+                    machine=machine.document,
+                    options=options,
+                    output=None if output is None else output.resolve(),
+                    on_progress=on_progress,
+                )
+            except envab.EnvABError as exc:
+                fail(str(exc), exc.code)
         console.print(cmp.render_rich(outcome.comparison))
         for path in outcome.written[:2]:
             console.print(f"wrote {shown_path(path, root)}", highlight=False, markup=False)
-        if not outcome.asv_ok:
-            err.print("[yellow]warning:[/] asv exited with an error in some blocks (see --debug)")
         if outcome.comparison.has_regression:
             raise typer.Exit(1)
 
