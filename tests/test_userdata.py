@@ -186,9 +186,11 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_unsupported_extension(tmp_path: Path) -> None:
-    path = tmp_path / "scan.nii.gz"
-    path.write_bytes(b"\x1f\x8b not really")
-    with pytest.raises(UserDataError, match=r"scan\.nii\.gz: unsupported file type '\.gz'"):
+    path = tmp_path / "scan.tar.xz"
+    path.write_bytes(b"\xfd7zXZ not really")
+    with pytest.raises(UserDataError, match=r"scan\.tar\.xz: unsupported file type '\.tar\.xz'"):
+        load_user_data(path)
+    with pytest.raises(UserDataError, match=r"readable: .*DICOM.*NIfTI.*MRC.*HDF5"):
         load_user_data(path)
 
 

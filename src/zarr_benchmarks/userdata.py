@@ -1,14 +1,22 @@
-"""Load the user's own data (the CUSTOM modality) from TIFF, ``.npy`` or Zarr/OME-Zarr.
+"""Load the user's own data (the CUSTOM modality) from the formats imaging people have.
 
-Supported inputs
-----------------
+Supported inputs (one reader module each, see :mod:`zarr_benchmarks.readers`)
+------------------------------------------------------------------------------
 * a multi-page TIFF file (``.tif``/``.tiff``; OME-TIFF and ImageJ hyperstacks too);
 * a folder of 2-D TIFF files, stacked along a new first axis in natural order
   (``img2.tif`` before ``img10.tif``);
 * a NumPy ``.npy`` file (memory-mapped, never unpickled);
 * a Zarr array (format 2 or 3), or a Zarr group: for an OME-Zarr image the first
   (full-resolution) level of its ``multiscales`` metadata, otherwise the first array
-  in the group.
+  in the group;
+* DICOM: a multi-frame file, or a folder of slices of one series ordered by
+  position (extra ``dicom``);
+* NIfTI ``.nii`` / ``.nii.gz`` (extra ``nifti``), presented as ``[t,] z, y, x``;
+* MRC / CCP4 ``.mrc``, ``.map``, ``.rec`` ... (extra ``mrc``), memory-mapped;
+* HDF5 ``FILE.h5:/dataset`` (extra ``hdf5``), read lazily.
+
+The crop is applied to the lazy array before anything else is read; voxel size and
+units come from the file's header unless given.
 
 A crop (``"0:64,100:356,:"`` or a tuple of slices) selects a region; it must have
 one entry per axis and lie inside the array. Every problem raises
@@ -32,19 +40,14 @@ from typing import Any
 import numpy as np
 
 from zarr_benchmarks.dataset_types import DatasetMetadata, DatasetType
+from zarr_benchmarks.readers import ReaderUnavailable, UserDataError
 
-__all__ = ["UserDataError", "format_crop", "load_user_data", "parse_crop"]
+__all__ = ["ReaderUnavailable", "UserDataError", "format_crop", "load_user_data", "parse_crop"]
 
-TIFF_SUFFIXES = (".tif", ".tiff")
-_ZARR_MARKERS = ("zarr.json", ".zarray", ".zgroup", ".zattrs")
 #: dtype kinds accepted: bool, signed/unsigned integers, floats, complex.
 _NUMERIC_KINDS = "biufc"
 
 Crop = str | Sequence[slice | int] | None
-
-
-class UserDataError(ValueError):
-    """User data that cannot be loaded; the message names the file and the problem."""
 
 
 # --- crops --------------------------------------------------------------------------
@@ -156,109 +159,7 @@ def _normalise(entry: Any, n: int, axis: int, crop: Crop, where: str) -> slice:
     return slice(start, stop)
 
 
-# --- readers ------------------------------------------------------------------------
-
-
-def _natural_key(path: Path) -> list[Any]:
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
-
-
-def _read_tiff(path: Path) -> np.ndarray:
-    import tifffile
-
-    try:
-        return np.asarray(tifffile.imread(path))
-    except Exception as exc:  # tifffile raises many types for damaged files
-        raise UserDataError(f"{path}: not a readable TIFF file ({exc})") from None
-
-
-def _read_tiff_folder(folder: Path, files: list[Path]) -> np.ndarray:
-    files = sorted(files, key=_natural_key)
-    planes = []
-    for f in files:
-        plane = _read_tiff(f)
-        if plane.ndim != 2:
-            raise UserDataError(
-                f"{f}: a TIFF folder must hold 2-D images, this one has shape {plane.shape}"
-            )
-        if planes and (plane.shape, plane.dtype) != (planes[0].shape, planes[0].dtype):
-            raise UserDataError(
-                f"{f}: shape {plane.shape} {plane.dtype} differs from {files[0].name} "
-                f"({planes[0].shape} {planes[0].dtype}); all planes must match"
-            )
-        planes.append(plane)
-    return np.stack(planes)
-
-
-def _read_npy(path: Path) -> np.ndarray:
-    try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-            raise UserDataError(
-                f"{path}: holds Python objects (a pickled/object array); only numeric "
-                "arrays can be benchmarked, and pickles are never loaded"
-            ) from None
-        raise UserDataError(f"{path}: not a valid .npy file ({exc})") from None
-    except (OSError, EOFError) as exc:
-        raise UserDataError(f"{path}: not a valid .npy file ({exc})") from None
-
-
-def _ome_multiscales(attrs: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """``multiscales`` from OME-Zarr 0.4 (top level) or 0.5 (under ``"ome"``)."""
-    ome = attrs.get("ome")
-    found = ome.get("multiscales") if isinstance(ome, dict) else attrs.get("multiscales")
-    return found if isinstance(found, list) and found else None
-
-
-def _read_zarr(path: Path) -> tuple[Any, dict[str, Any]]:
-    """The array (lazy zarr array) to load and what was learned from OME metadata."""
-    import zarr
-
-    try:
-        node = zarr.open(store=str(path), mode="r")
-    except Exception as exc:
-        raise UserDataError(f"{path}: not a readable Zarr array or group ({exc})") from None
-    info: dict[str, Any] = {"format": f"zarr-v{node.metadata.zarr_format}"}
-    if isinstance(node, zarr.Array):
-        return node, info
-    attrs = dict(node.attrs)
-    multiscales = _ome_multiscales(attrs)
-    if multiscales:
-        ms = multiscales[0]
-        datasets = ms.get("datasets") or []
-        if not datasets or "path" not in datasets[0]:
-            raise UserDataError(f"{path}: OME-Zarr 'multiscales' lists no datasets")
-        level = datasets[0]["path"]
-        try:
-            array = node[level]
-        except KeyError:
-            raise UserDataError(
-                f"{path}: OME-Zarr level 0 {level!r} named in 'multiscales' is missing"
-            ) from None
-        info.update(format=info["format"].replace("zarr", "ome-zarr"), level=level)
-        axes = ms.get("axes") or []
-        if axes and all(isinstance(a, dict) for a in axes):
-            info["axes"] = "".join(str(a.get("name", "?"))[:1] for a in axes)
-            units = [a.get("unit") for a in axes if a.get("type") == "space"]
-            if units and units[0]:
-                info["units"] = {"micrometer": "um", "nanometer": "nm", "millimeter": "mm"}.get(
-                    units[0], units[0]
-                )
-        for transform in datasets[0].get("coordinateTransformations") or []:
-            if transform.get("type") == "scale":
-                info["voxel_size"] = tuple(float(s) for s in transform["scale"][-3:])
-        return array, info
-    arrays = sorted(node.arrays(), key=lambda kv: _natural_key(Path(kv[0])))
-    if not arrays:
-        raise UserDataError(f"{path}: the Zarr group holds no arrays (nothing to benchmark)")
-    name, array = arrays[0]
-    info["array"] = name
-    return array, info
-
-
-def _is_zarr_dir(path: Path) -> bool:
-    return any((path / m).is_file() for m in _ZARR_MARKERS)
+# --- loading ------------------------------------------------------------------------
 
 
 def load_user_data(
@@ -273,83 +174,99 @@ def load_user_data(
     Parameters
     ----------
     path
-        A ``.tif``/``.tiff`` file, a folder of 2-D TIFFs, a ``.npy`` file, or a Zarr
-        array / (OME-)Zarr group folder.
+        A file or folder any registered reader accepts (see the module docs); an
+        HDF5 dataset as ``FILE.h5:/group/dataset``.
     crop
-        Optional region, see :func:`parse_crop`.
+        Optional region, see :func:`parse_crop`; applied before the data is read.
     name
         Dataset name for reports (default: the file or folder name).
     voxel_size
-        Physical voxel size (default: from OME-Zarr metadata, else unknown).
+        Physical voxel size (default: from the file's header, else unknown).
 
     Returns
     -------
     data : numpy.ndarray
-        The (cropped) array. ``.npy`` input gives a read-only memory map.
+        The (cropped) array. ``.npy`` and uncompressed MRC input give read-only
+        memory maps.
     metadata : DatasetMetadata
-        ``dataset_type`` CUSTOM, shape and dtype of ``data``; ``modality_specific``
-        records the format, the crop and the original shape. Only the file name is
-        recorded, never the full path.
+        ``dataset_type`` CUSTOM, shape and dtype of ``data``, voxel size and units
+        from the header; ``modality_specific`` records the format, the crop and the
+        original shape. Only the file name is recorded, never the full path.
 
     Raises
     ------
     UserDataError
-        Missing file, unsupported extension, corrupt TIFF, object or pickled
-        ``.npy``, Zarr group without arrays, crop of the wrong rank or out of
-        bounds, non-numeric dtype or empty array.
+        Missing file, unsupported type, damaged file of any format, crop of the
+        wrong rank or out of bounds, non-numeric dtype or empty array; its
+        subclass :class:`ReaderUnavailable` when the format's optional extra is not
+        installed. The message names the file and the problem, on one line.
     """
-    path = Path(path)
+    from zarr_benchmarks.readers import find_reader, split_inner, supported_summary
+
+    path, inner = split_inner(str(path))
     if not path.exists():
         raise UserDataError(f"{path}: no such file or folder")
-    info: dict[str, Any] = {}
-    lazy: Any
-    if path.is_dir():
-        if _is_zarr_dir(path):
-            lazy, info = _read_zarr(path)
-        else:
-            tiffs = [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in TIFF_SUFFIXES]
-            if not tiffs:
-                raise UserDataError(
-                    f"{path}: folder holds neither Zarr metadata (zarr.json, .zarray, "
-                    ".zgroup) nor .tif/.tiff files"
-                )
-            lazy, info = _read_tiff_folder(path, tiffs), {"format": "tiff-folder"}
-            info["files"] = len(tiffs)
-    else:
-        suffix = path.suffix.lower()
-        if suffix in TIFF_SUFFIXES:
-            lazy, info = _read_tiff(path), {"format": "tiff"}
-        elif suffix == ".npy":
-            lazy, info = _read_npy(path), {"format": "npy"}
-        else:
+    reader = find_reader(path)
+    if reader is None:
+        if path.is_dir():
             raise UserDataError(
-                f"{path}: unsupported file type {suffix or '(no extension)'!r}; use a "
-                ".tif/.tiff stack, a folder of TIFFs, a .npy file or a Zarr/OME-Zarr folder"
+                f"{path}: folder holds neither Zarr metadata (zarr.json, .zarray, "
+                ".zgroup) nor .tif/.tiff files nor DICOM slices"
             )
-    dtype = np.dtype(lazy.dtype)
-    if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None:
+        suffix = "".join(path.suffixes[-2:]) if len(path.suffixes) > 1 else path.suffix
         raise UserDataError(
-            f"{path}: dtype {dtype} is not numeric; only numeric arrays can be benchmarked"
+            f"{path}: unsupported file type {suffix.lower() or '(no extension)'!r}; "
+            f"readable: {supported_summary()}"
         )
-    shape = tuple(int(s) for s in lazy.shape)
-    if not shape or 0 in shape:
-        raise UserDataError(f"{path}: the array is empty (shape {shape})")
-    region = parse_crop(crop, shape, where=str(path))
-    data = lazy[region] if crop is not None else lazy[...]
-    data = data if isinstance(data, np.ndarray) else np.asarray(data)
+    if inner is not None and reader.name != "hdf5":
+        raise UserDataError(f"{path}: ':{inner}' selects a dataset, which only HDF5 files have")
+    reader.check_available(path)
+    source = reader.open(path, inner)
+    try:
+        lazy = source.array
+        dtype = np.dtype(lazy.dtype)
+        if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None:
+            raise UserDataError(
+                f"{path}: dtype {dtype} is not numeric; only numeric arrays can be benchmarked"
+            )
+        shape = tuple(int(s) for s in lazy.shape)
+        if not shape or 0 in shape:
+            raise UserDataError(f"{path}: the array is empty (shape {shape})")
+        region = parse_crop(crop, shape, where=str(path))
+        try:
+            data = lazy[region] if crop is not None or not isinstance(lazy, np.ndarray) else lazy
+            data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        except UserDataError:
+            raise
+        except Exception as exc:  # damage past the header shows only when reading
+            raise UserDataError(f"{path}: cannot read the {reader.title} data ({exc})") from None
+        if source.copy_before_close and np.may_share_memory(data, lazy):
+            data = np.array(data)  # the memory map dies with the file handle
+    finally:
+        source.close()
+    if data.shape != tuple(s.stop - s.start for s in region):
+        raise UserDataError(
+            f"{path}: the {reader.title} data is shorter than its header says "
+            f"(read {data.shape}, expected {tuple(s.stop - s.start for s in region)})"
+        )
+    if not data.dtype.isnative:  # NIfTI/MRC may be big-endian; Zarr stores native order
+        data = data.astype(data.dtype.newbyteorder("="))
+    voxel = tuple(voxel_size) if voxel_size is not None else source.voxel_size
     modality_specific: dict[str, Any] = {
-        "loaded_from": info.pop("format"),
+        "loaded_from": source.format,
         "original_shape": list(shape),
         "crop": format_crop(region) if crop is not None else None,
-        **{k: v for k, v in info.items() if k not in ("voxel_size", "units")},
+        **source.info,
     }
+    if voxel is not None and len(voxel) > data.ndim:
+        voxel = voxel[-data.ndim :]
     metadata = DatasetMetadata(
         name=name or path.name,
         dataset_type=DatasetType("custom"),
         shape=data.shape,
         dtype=data.dtype,
-        voxel_size=tuple(voxel_size) if voxel_size is not None else info.get("voxel_size"),
-        units=info.get("units", "um"),
+        voxel_size=voxel,
+        units=source.units or "um",
         source=f"file:{path.name}",
         modality_specific=modality_specific,
     )
