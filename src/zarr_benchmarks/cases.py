@@ -53,6 +53,9 @@ class Case:
     implementation
         The Zarr library doing the writing and reading (see
         :mod:`zarr_benchmarks.implementations`); ``"zarr-python"`` by default.
+    write_empty_chunks
+        zarr's array setting (default: zarr's own default, ``False``): whether
+        chunks holding only the fill value are written or skipped after a scan.
     """
 
     data: np.ndarray
@@ -62,6 +65,7 @@ class Case:
     zarr_format: int = 3
     label: str = "case"
     implementation: str = "zarr-python"
+    write_empty_chunks: bool = zarr_io.WRITE_EMPTY_CHUNKS_DEFAULT
     # Separate handles: a benchmark may prepare both a write and a read.
     _write_array: Any = field(default=None, init=False, repr=False)
     _array: Any = field(default=None, init=False, repr=False)
@@ -70,7 +74,9 @@ class Case:
         self.codec = get_codec(self.codec)
         if not isinstance(self.layout, Layout):
             self.layout = resolve_layout(self.layout, self.data.shape)
-        self.settings = zarr_io.ArraySettings(self.codec, self.layout, self.zarr_format)
+        self.settings = zarr_io.ArraySettings(
+            self.codec, self.layout, self.zarr_format, bool(self.write_empty_chunks)
+        )
         # zarr-python's handle calls are the zarr_io functions themselves; others
         # raise ImplementationUnavailable (asv's skip) when missing or unable.
         self._impl = implementations.get_implementation(self.implementation)

@@ -299,6 +299,14 @@ class BenchmarkConfig:
     implementation
         The Zarr library measured: ``"zarr-python"`` (default), ``"tensorstore"`` or
         ``"zarrs"`` (see :mod:`zarr_benchmarks.implementations`).
+    write_empty_chunks
+        zarr's array setting for the written arrays; ``None`` (default) means zarr's
+        own default (``False``: chunks are scanned and those holding only the fill
+        value are skipped). Recorded in the results.
+    storage
+        Where the user's data will live, for the storage-aware ranking (see
+        :mod:`zarr_benchmarks.storage`): ``"local"``, ``"nfs"``, ``"s3"`` or a
+        bandwidth in MB/s; ``None`` ranks by the local measurements alone.
     """
 
     dataset_metadata: DatasetMetadata
@@ -310,6 +318,8 @@ class BenchmarkConfig:
     zarr_format: int = 3
     keep_arrays: bool = False
     implementation: str = "zarr-python"
+    write_empty_chunks: bool | None = None
+    storage: str | float | None = None
 
     def __post_init__(self) -> None:
         self.compression_profile = CompressionProfile(self.compression_profile)
@@ -321,6 +331,15 @@ class BenchmarkConfig:
         from zarr_benchmarks.implementations import get_implementation
 
         self.implementation = get_implementation(self.implementation).name
+        if self.write_empty_chunks is None:
+            from zarr_benchmarks.zarr_io import default_write_empty_chunks
+
+            self.write_empty_chunks = default_write_empty_chunks()
+        self.write_empty_chunks = bool(self.write_empty_chunks)
+        if self.storage is not None:
+            from zarr_benchmarks.storage import parse_storage
+
+            parse_storage(self.storage)  # raises ValueError naming the bad value
 
     @property
     def codecs(self) -> tuple[str, ...]:

@@ -130,6 +130,10 @@ def _best(results: list[CodecResult], goal: str) -> dict[str, Any]:
     raise ValueError(f"unknown goal {goal!r}")
 
 
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(s) for s in shape if s != 1)
+
+
 def _versions() -> dict[str, str]:
     out = {}
     for name in ("zarr", "numcodecs", "numpy"):
@@ -187,7 +191,12 @@ class DatasetBenchmarkRunner:
         if data is None:
             data = meta.dataset_type.modality.generate(meta.shape, meta.dtype, 0)
         data = np.asarray(data)
-        if data.shape != tuple(meta.shape) or data.dtype != np.dtype(meta.dtype):
+        # The guide's MRI example describes a 3-D volume as (1, z, y, x): a singleton
+        # time axis in the metadata is the same data, not a mismatch.
+        same_shape = data.shape == tuple(meta.shape) or _squeezed(data.shape) == _squeezed(
+            meta.shape
+        )
+        if not same_shape or data.dtype != np.dtype(meta.dtype):
             raise ValueError(
                 f"data is {data.shape} {data.dtype} but the metadata says "
                 f"{tuple(meta.shape)} {np.dtype(meta.dtype)}"
@@ -208,6 +217,7 @@ class DatasetBenchmarkRunner:
                     self.config.zarr_format,
                     label=cid,
                     implementation=impl.name,
+                    write_empty_chunks=bool(self.config.write_empty_chunks),
                 )
                 for cid in codecs
             }
@@ -241,7 +251,17 @@ class DatasetBenchmarkRunner:
         ordered = [results[c] for c in codecs]
         profile = CompressionProfile(self.config.compression_profile)
         best = {goal: _best(ordered, goal) for goal in ("write", "read", "compression", "balanced")}
-        return {
+        recommended: dict[str, Any] = {"goal": profile.goal, **best[profile.goal]}
+        storage_doc = None
+        if self.config.storage is not None:
+            from zarr_benchmarks import storage as storage_mod
+
+            self._report(f"measuring storage {self.config.storage}", total, total)
+            where = Path(self.config.output_dir) if self.config.output_dir else None
+            measured = storage_mod.resolve_storage(self.config.storage, where)
+            storage_doc = storage_mod.rank([r.to_dict() for r in ordered], measured)
+            recommended = _storage_pick(profile.goal, recommended, storage_doc)
+        out = {
             "dataset": meta.to_dict(),
             "config": {
                 "compression_profile": profile.value,
@@ -252,6 +272,7 @@ class DatasetBenchmarkRunner:
                 "layout": layout.name,
                 "zarr_format": self.config.zarr_format,
                 "implementation": impl.name,
+                "write_empty_chunks": bool(self.config.write_empty_chunks),
             },
             "environment": {**_versions(), **({impl.name: impl.version()} if impl.extra else {})},
             "results": [r.to_dict() for r in ordered],
@@ -259,8 +280,54 @@ class DatasetBenchmarkRunner:
             "best_read": best["read"],
             "best_compression": best["compression"],
             "best_balanced": best["balanced"],
-            "recommended": {"goal": profile.goal, **best[profile.goal]},
+            "recommended": recommended,
         }
+        if storage_doc is not None:
+            out["storage"] = storage_doc
+        return out
+
+
+def _storage_pick(goal: str, local: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """The recommendation for the user's storage (``doc`` from ``storage.rank``)."""
+    name = doc["storage"]["name"]
+    if goal in ("write", "read"):
+        pick = doc[goal]["pick"]
+        row = next(r for r in doc[goal]["ranking"] if r["codec"] == pick["codec"])
+        return {
+            "goal": goal,
+            "codec": pick["codec"],
+            "ratio": row["ratio"],
+            "throughput_mb_s": row["effective_mb_s"],
+            "storage": name,
+            "tied_with": pick["tied_with"],
+            "reason": pick["reason"],
+        }
+    if goal == "balanced":
+        w = {r["codec"]: r for r in doc["write"]["ranking"]}
+        r_ = {r["codec"]: r for r in doc["read"]["ranking"]}
+        fw = max(x["effective_mb_s"] for x in w.values())
+        fr = max(x["effective_mb_s"] for x in r_.values())
+        fast = [
+            c
+            for c in w
+            if w[c]["effective_mb_s"] >= BALANCED_SPEED_FRACTION * fw
+            and r_[c]["effective_mb_s"] >= BALANCED_SPEED_FRACTION * fr
+        ] or list(w)
+        codec = max(fast, key=lambda c: (w[c]["ratio"], w[c]["effective_mb_s"]))
+        return {
+            "goal": goal,
+            "codec": codec,
+            "ratio": w[codec]["ratio"],
+            "throughput_mb_s": w[codec]["effective_mb_s"],
+            "read_throughput_mb_s": r_[codec]["effective_mb_s"],
+            "storage": name,
+            "tied_with": [],
+            "reason": (
+                f"{codec}: the highest ratio ({w[codec]['ratio']:.2f}x) among codecs "
+                f"reaching half the fastest write and read as seen on {name}"
+            ),
+        }
+    return {**local, "storage": name, "tied_with": [], "reason": "ratio does not depend on storage"}
 
 
 # -- webhook payloads -----------------------------------------------------------

@@ -22,13 +22,28 @@ from zarr_benchmarks.codecs import CodecSpec
 _METADATA_FILES = frozenset({"zarr.json", ".zarray", ".zattrs", ".zgroup", ".zmetadata"})
 
 
+def default_write_empty_chunks() -> bool:
+    """zarr-python's own default for ``write_empty_chunks`` (what users get)."""
+    return bool(zarr.config.get("array.write_empty_chunks"))
+
+
+#: zarr's default at import time; benchmarks record it as an explicit parameter
+WRITE_EMPTY_CHUNKS_DEFAULT = default_write_empty_chunks()
+
+
 @dataclass(frozen=True)
 class ArraySettings:
-    """Codec, chunk/shard layout and format of one Zarr array."""
+    """Codec, chunk/shard layout and format of one Zarr array.
+
+    ``write_empty_chunks`` is zarr's array setting: ``False`` (zarr's default)
+    compares every chunk with the fill value before writing and skips chunks that
+    hold only it; ``True`` writes every chunk without that scan.
+    """
 
     codec: CodecSpec
     layout: Layout
     zarr_format: int = 3
+    write_empty_chunks: bool = WRITE_EMPTY_CHUNKS_DEFAULT
 
     def __post_init__(self) -> None:
         if self.zarr_format not in (2, 3):
@@ -55,6 +70,7 @@ def create_array(
         "zarr_format": settings.zarr_format,
         "overwrite": True,
         "fill_value": 0,
+        "config": {"write_empty_chunks": bool(settings.write_empty_chunks)},
     }
     if settings.zarr_format == 3:
         return zarr.create_array(

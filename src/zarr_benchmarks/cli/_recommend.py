@@ -36,6 +36,12 @@ def print_results(results: dict[str, Any]) -> None:
     )
     if cfg.get("implementation", "zarr-python") != "zarr-python":
         title += f", {cfg['implementation']}"
+    title += f", write_empty_chunks={cfg.get('write_empty_chunks')}"
+    if ds.get("voxel_size"):
+        voxel = " x ".join(f"{v:g}" for v in ds["voxel_size"])
+        title += f"\nvoxel size {voxel} {ds.get('units') or ''} (z, y, x)"
+        if ds.get("modality_specific", {}).get("loaded_from"):
+            title += f" from the {ds['modality_specific']['loaded_from']} header"
     lossy = any("quality" in r for r in results["results"])
     table = Table(title=title)
     for col in ("codec", "ratio", "write MB/s", "read MB/s", "write s", "read s"):
@@ -70,11 +76,53 @@ def print_results(results: dict[str, Any]) -> None:
         f"Balanced:         [bold]{bb['codec']}[/] ({bb['ratio']:.2f}x at "
         f"{bb['throughput_mb_s']:.0f} MB/s write)"
     )
+    if "storage" in results:
+        _print_storage(results["storage"])
     rec = results["recommended"]
+    where = f" on {rec['storage']}" if rec.get("storage") else ""
     console.print(
         f"Recommended for profile [bold]{cfg['compression_profile']}[/] "
-        f"(goal: {rec['goal']}): [bold green]{rec['codec']}[/]"
+        f"(goal: {rec['goal']}){where}: [bold green]{rec['codec']}[/]"
     )
+    if rec.get("tied_with"):
+        console.print(
+            f"  tie: {rec['codec']} and {', '.join(rec['tied_with'])} are within the "
+            "measured noise of each other"
+        )
+    if rec.get("reason"):
+        console.print(f"  why: {rec['reason']}", soft_wrap=True)
+
+
+def _print_storage(doc: dict[str, Any]) -> None:
+    """The codecs ranked by the throughput seen on the user's storage."""
+    st = doc["storage"]
+    console.print(
+        f"Storage [bold]{st['name']}[/]: {st['write_mb_s']:.0f} MB/s write, "
+        f"{st['read_mb_s']:.0f} MB/s read ({st['basis']})",
+        soft_wrap=True,
+    )
+    table = Table(
+        title=f"Throughput as seen on {st['name']} (codec time + stored bytes / bandwidth)"
+    )
+    table.add_column("codec", overflow="fold", min_width=12)
+    for col in ("ratio", "write MB/s", "+-", "read MB/s", "+-"):
+        table.add_column(col, justify="right")
+    reads = {r["codec"]: r for r in doc["read"]["ranking"]}
+    for w in doc["write"]["ranking"]:
+        r = reads[w["codec"]]
+        table.add_row(
+            w["codec"],
+            f"{w['ratio']:.2f}",
+            f"{w['effective_mb_s']:.0f}",
+            f"{w['noise_mb_s']:.0f}",
+            f"{r['effective_mb_s']:.0f}",
+            f"{r['noise_mb_s']:.0f}",
+        )
+    console.print(table)
+    for op in ("write", "read"):
+        pick = doc[op]["pick"]
+        tie = f" (tie with {', '.join(pick['tied_with'])})" if pick["tied_with"] else ""
+        console.print(f"Fastest {op} on {st['name']}: [bold]{pick['codec']}[/]{tie}")
 
 
 def recommend(
@@ -92,8 +140,11 @@ def recommend(
         str, typer.Option(help="archival, balanced, fast, lossless or analysis.")
     ] = "balanced",
     data: Annotated[
-        Path | None,
-        typer.Option(help="Your own data: a TIFF stack, a .npy file or a Zarr/OME-Zarr array."),
+        str | None,
+        typer.Option(
+            help="Your own data: TIFF, .npy, Zarr/OME-Zarr, DICOM (file or folder of "
+            "slices), NIfTI .nii/.nii.gz, MRC/.map, or HDF5 as FILE.h5:/dataset."
+        ),
     ] = None,
     crop: Annotated[str | None, typer.Option(help="Crop of --data, e.g. 0:64,:,:")] = None,
     chunks: Annotated[
@@ -106,6 +157,21 @@ def recommend(
     ] = "zarr-python",
     runs: Annotated[int, typer.Option(help="Timed runs per codec (medians reported).")] = 3,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the data will live: local, nfs, s3 (loopback SeaweedFS) or a "
+            "bandwidth in MB/s; ranks codecs by the throughput seen there."
+        ),
+    ] = None,
+    write_empty_chunks: Annotated[
+        bool | None,
+        typer.Option(
+            "--write-empty-chunks/--skip-empty-chunks",
+            help="zarr's write_empty_chunks for the written arrays (default: zarr's "
+            "own default, skip).",
+        ),
+    ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")] = None,
 ) -> None:
     """Benchmark codecs on one dataset and print the best per goal.
@@ -143,6 +209,8 @@ def recommend(
             chunk_layout=layout,
             zarr_format=zarr_format,
             implementation=implementation,
+            write_empty_chunks=write_empty_chunks,
+            storage=storage,
         )
         # Validate codecs and chunks before any work starts.
         _ = config.codecs
@@ -164,7 +232,7 @@ def recommend(
 
         try:
             results = DatasetBenchmarkRunner(config, progress).run(array)
-        except (ValueError, OSError, NotImplementedError) as exc:
+        except (ValueError, OSError, NotImplementedError, RuntimeError) as exc:
             fail(str(exc), code=1)
     print_results(results)
     if json_path is not None:
