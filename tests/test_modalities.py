@@ -34,6 +34,9 @@ EXPECTED_MEMBERS = [
 ]
 GENERATED = [m for m in BUILTIN_MODALITIES if m != "custom"]
 LABELS = {"labels_dense", "labels_sparse"}
+#: modalities whose background is exactly 0 (masked or padded); statistics of the
+#: intensity distribution apply to their foreground
+BACKGROUND = {"ct_clinical", "mri_brain"}
 IMAGES = [m for m in GENERATED if m not in LABELS]
 
 
@@ -152,7 +155,8 @@ def test_images_are_neither_white_noise_nor_smooth(modality_id: str) -> None:
     lag1 = np.corrcoef(rows[:, :-1].ravel(), rows[:, 1:].ravel())[0, 1]
     assert lag1 > 0.15, f"neighbouring pixels barely correlate ({lag1:.3f})"
     # Not uniformly distributed (uniform noise has excess kurtosis -1.2).
-    z = (d - d.mean()) / d.std()
+    fg = d[d > 0] if modality_id in BACKGROUND else d
+    z = (fg - fg.mean()) / fg.std()
     assert (z**4).mean() - 3 > -0.8
     # Noise is present: a smooth analytic function has almost no energy left
     # after subtracting a 3x3 local mean.
@@ -201,6 +205,25 @@ def test_mri_has_tissue_classes_and_rician_floor() -> None:
     hist, _ = np.histogram(d[d > 200], bins=64)
     peaks = (hist[1:-1] > hist[:-2]) & (hist[1:-1] > hist[2:]) & (hist[1:-1] > hist.max() / 20)
     assert peaks.sum() >= 2  # at least two tissue classes (GM, WM)
+
+
+def test_clinical_ct_is_a_head_in_air_on_a_table() -> None:
+    d = data("ct_clinical")
+    assert 0.5 < (d == 0).mean() < 0.75  # padding outside the FOV and air
+    tissue = d[(d > 1024) & (d < 1124)]  # 0-100 HU: scalp and brain
+    assert tissue.size > 0.15 * d.size
+    assert (d > 1024 + 600).mean() > 0.005  # skull
+    table = d[:, int(0.86 * d.shape[1]) :, :]
+    assert ((table > 1024 - 400) & (table < 1024 - 200)).any()  # the carbon-fibre couch
+
+
+def test_brain_mri_has_a_zero_background_and_noisy_tissue() -> None:
+    d = data("mri_brain")
+    assert d.dtype == np.int16
+    assert 0.5 < (d == 0).mean() < 0.75
+    fg = d[d > 0].astype(float)
+    assert 350 < np.median(fg) < 550
+    assert d[0, 0, 0] == 0 and d[d.shape[0] // 2, d.shape[1] // 2, d.shape[2] // 2] > 0
 
 
 def test_ct_uses_twelve_to_thirteen_bits() -> None:

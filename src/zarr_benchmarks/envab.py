@@ -267,7 +267,9 @@ def _document(
     options: ABOptions,
 ) -> dict[str, Any]:
     """The reduced ``result`` document of one side (docs/formats.md), blocks kept."""
+    from zarr_benchmarks.reduce import _UNIT as UNITS
     from zarr_benchmarks.reduce import SCHEMA_VERSION
+    from zarr_benchmarks.reduce import _benchmark_type as benchmark_type
 
     out: dict[str, Any] = {}
     problems: list[str] = []
@@ -291,10 +293,11 @@ def _document(
                     "blocks": o.blocks,
                 }
             )
+        kind = benchmark_type(b["name"], b.get("type"))
         out[b["name"]] = {
             "version": str(b.get("version") or ""),
-            "unit": str(b.get("unit") or "unit"),
-            "type": str(b["type"]),
+            "unit": UNITS.get(kind) or str(b.get("unit") or "unit"),
+            "type": kind,
             "param_names": list(b.get("param_names") or []),
             "results": results,
         }

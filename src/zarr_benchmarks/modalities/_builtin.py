@@ -18,6 +18,9 @@ BUILTIN_MODALITIES = (
     "labels_sparse",
     "synthetic",
     "custom",
+    # with background, calibrated against real volumes shipped in PyPI packages
+    "ct_clinical",
+    "mri_brain",
 )
 
 for _name in BUILTIN_MODALITIES:
