@@ -13,6 +13,9 @@ variables below) selects what asv discovers:
 ``ZARR_BENCHMARKS_SUITES``
     Comma-separated benchmark suites to include (``all`` for every one); see
     :data:`SUITES`.
+``ZARR_BENCHMARKS_WRITE_EMPTY_CHUNKS``
+    Comma-separated ``false``/``true``: the ``write_empty_chunks`` values of the
+    whole-array write benchmarks (default: zarr's own default only).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass, replace
 
 from zarr_benchmarks.codecs import get_codec
 from zarr_benchmarks.modalities import Modality, get_modality, list_modalities
+from zarr_benchmarks.zarr_io import WRITE_EMPTY_CHUNKS_DEFAULT
 
 PRESET_ENV = "ZARR_BENCHMARKS_PRESET"
 SIZE_ENV = "ZARR_BENCHMARKS_SIZE"
@@ -30,6 +34,7 @@ MODALITIES_ENV = "ZARR_BENCHMARKS_MODALITIES"
 CODECS_ENV = "ZARR_BENCHMARKS_CODECS"
 LAYOUTS_ENV = "ZARR_BENCHMARKS_LAYOUTS"
 SUITES_ENV = "ZARR_BENCHMARKS_SUITES"
+WRITE_EMPTY_CHUNKS_ENV = "ZARR_BENCHMARKS_WRITE_EMPTY_CHUNKS"
 
 #: groups of benchmark classes a preset can include; ``core`` is always included
 SUITES: dict[str, str] = {
@@ -64,6 +69,13 @@ class Matrix:
     repeat: tuple[int, int, float] = (5, 10, 4.0)
     #: benchmark suites included (see :data:`SUITES`)
     suites: tuple[str, ...] = ("core",)
+    #: ``write_empty_chunks`` values of ``bench_write.Write`` (zarr's default: what
+    #: users get); recorded as a parameter in every result
+    write_empty_chunks: tuple[bool, ...] = (WRITE_EMPTY_CHUNKS_DEFAULT,)
+    #: the slice where both values are timed side by side
+    #: (``bench_write.WriteEmptyChunks``); empty modalities: not measured
+    empty_chunks_modalities: tuple[str, ...] = ()
+    empty_chunks_codecs: tuple[str, ...] = ("none", "blosc-zstd-5-shuffle")
 
 
 def _all_modalities() -> tuple[str, ...]:
@@ -94,6 +106,9 @@ PRESETS: dict[str, Matrix] = {
         detail_codecs=("blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle"),
         formats=(3, 2),
         suites=("core", "format", "patterns", "streaming", "parallel", "implementations", "lossy"),
+        # dense HiP-CT (no empty chunks: the scan is pure cost) and sparse labels
+        # (mostly empty chunks: skipping them saves writes)
+        empty_chunks_modalities=("ct", "labels_sparse"),
     ),
 }
 
@@ -134,6 +149,8 @@ def _full() -> Matrix:
         size="small",
         repeat=(5, 20, 10.0),
         suites=tuple(SUITES),
+        write_empty_chunks=(False, True),
+        empty_chunks_modalities=("ct", "ct_clinical", "mri_brain", "labels_sparse"),
     )
 
 
@@ -180,6 +197,9 @@ def get_matrix(name: str | None = None, environ: Mapping[str, str] | None = None
         )
     codecs = tuple(get_codec(c).id for c in codecs)
     overridden_codecs = _split(env.get(CODECS_ENV)) is not None
+    empty_values = matrix.write_empty_chunks
+    if _split(env.get(WRITE_EMPTY_CHUNKS_ENV)):
+        empty_values = tuple(_parse_bool(v) for v in _split(env.get(WRITE_EMPTY_CHUNKS_ENV)))
     return replace(
         matrix,
         modalities=tuple(get_modality(m).id for m in modalities),
@@ -189,7 +209,19 @@ def get_matrix(name: str | None = None, environ: Mapping[str, str] | None = None
         detail_codecs=codecs if overridden_codecs else matrix.detail_codecs,
         size=size,
         suites=tuple(dict.fromkeys(("core", *suites))),
+        write_empty_chunks=tuple(dict.fromkeys(empty_values)),
+        empty_chunks_modalities=tuple(get_modality(m).id for m in matrix.empty_chunks_modalities),
+        empty_chunks_codecs=tuple(get_codec(c).id for c in matrix.empty_chunks_codecs),
     )
+
+
+def _parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("false", "0", "no"):
+        return False
+    if value in ("true", "1", "yes"):
+        return True
+    raise ValueError(f"{WRITE_EMPTY_CHUNKS_ENV}: {text!r} is not true or false")
 
 
 def shape_for(modality: Modality | str, size: str = "small") -> tuple[int, ...]:
