@@ -4,9 +4,12 @@ On a shared CI runner the machine's speed drifts over minutes, so results of two
 separate jobs (or even two consecutive runs) are not comparable. :func:`run_ab`
 checks REF out into a temporary git worktree and runs the asv suite of REF (A) and
 of the working tree (B) in alternating rounds (A B, B A, A B, ...) with
-``asv run --python=same --append-samples``, so both sides sample the same periods of
-machine noise, then reduces both sides in memory and compares them with
-:mod:`zarr_benchmarks.compare`.
+``asv run --python=same``, so both sides sample the same periods of machine noise.
+Each round is a block of its own (its own asv results folder, reduced on its own);
+the rounds of a side are merged keeping the blocks
+(:func:`zarr_benchmarks.blocks.merge_blocks`) and the sides compared with paired
+block statistics (:mod:`zarr_benchmarks.compare`). This A/B is for changes to the
+suite itself; to compare versions of Zarr or numcodecs use ``zarr-benchmarks ab``.
 
 Each side runs its *own* code: the side's ``src/`` folder is put first on
 ``ASV_PYTHONPATH`` (ahead of the editable install) and asv reads the side's
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from zarr_benchmarks import compare as cmp
+from zarr_benchmarks.blocks import merge_blocks
 
 #: Where ``run --against`` writes the comparison, relative to the clone root.
 DEFAULT_OUTPUT = Path(".asv") / "ab"
@@ -94,7 +98,11 @@ def resolve_ref(root: Path, ref: str) -> str:
 
 
 def side_config(tree: Path, repo: Path, work: Path, side: str) -> Path:
-    """A copy of ``tree``'s asv config that reads ``tree``'s suite and writes into ``work``."""
+    """A copy of ``tree``'s asv config that reads ``tree``'s suite and writes into ``work``.
+
+    ``side`` names the run (e.g. ``A0`` for side A's first round): each gets its own
+    results folder, so every round's samples stay a block of their own.
+    """
     from asv import util as asv_util
 
     source = tree / "asv.conf.json"
@@ -148,7 +156,7 @@ def run_ab(
     asv_args: list[str],
     env: Mapping[str, str],
     preset: str,
-    rounds: int = 2,
+    rounds: int = 4,
     output: Path | None = None,
     on_line: Callable[[str, str], None] | None = None,
     factor: float = cmp.DEFAULT_FACTOR,
@@ -197,11 +205,12 @@ def run_ab(
     try:
         _git(root, "worktree", "add", "--detach", str(worktree), ref_sha)
         trees = {"A": (worktree, ref_sha), "B": (root, head_sha)}
-        configs = {s: side_config(t, root, work, s) for s, (t, _) in trees.items()}
         started = time.time()
-        for side in round_order(rounds):
+        block_files: dict[str, list[Path]] = {"A": [], "B": []}
+        for index, side in enumerate(round_order(rounds)):
             tree, sha = trees[side]
-            cmd = _side_command(asv_args, configs[side], sha)
+            name = f"{side}{index // 2}"
+            cmd = _side_command(asv_args, side_config(tree, root, work, name), sha)
             proc = subprocess.Popen(
                 cmd,
                 cwd=tree,
@@ -217,6 +226,15 @@ def run_ab(
                 if on_line is not None:
                     on_line(side, line.rstrip("\n"))
             returncodes.append(proc.wait())
+            folder = work / f"results-{name}" / machine_name
+            files = sorted(folder.glob(f"{sha[:8]}-*.json")) if folder.is_dir() else []
+            if not files:
+                which = f"REF {ref}" if side == "A" else "the working tree"
+                raise ABError(
+                    f"asv wrote no results for {which}; rerun with --debug to see asv's output",
+                    1,
+                )
+            block_files[side].append(files[0])
         meta = RunMeta(
             dirty=False,
             quick=preset == "quick",
@@ -226,23 +244,18 @@ def run_ab(
             environment=environment,
         )
         docs = {}
-        for side, (_, sha) in trees.items():
-            folder = work / f"results-{side}" / machine_name
-            files = sorted(folder.glob(f"{sha[:8]}-*.json")) if folder.is_dir() else []
-            if not files:
-                which = f"REF {ref}" if side == "A" else "the working tree"
-                raise ABError(
-                    f"asv wrote no results for {which}; rerun with --debug to see asv's output",
-                    1,
-                )
+        for side in trees:
             side_meta = meta if side == "A" else replace(meta, dirty=dirty)
-            try:
-                reduced, _notes = prepare(files, machine, environment, side_meta)
-            except ReduceError as exc:
-                raise ABError(f"reducing side {side} failed: {exc}", 1) from exc
-            if not reduced:
+            blocks = []
+            for path in block_files[side]:
+                try:
+                    reduced, _notes = prepare([path], machine, environment, side_meta)
+                except ReduceError as exc:
+                    raise ABError(f"reducing side {side} failed: {exc}", 1) from exc
+                blocks += [r.document for r in reduced]
+            if not blocks:
                 raise ABError(f"side {side}: asv recorded no benchmark results", 1)
-            docs[side] = reduced[0].document
+            docs[side] = merge_blocks(blocks)
     finally:
         with contextlib.suppress(ABError):
             _git(root, "worktree", "remove", "--force", str(worktree))
@@ -281,11 +294,12 @@ def run_ab(
 
 
 def _side_command(asv_args: list[str], config: Path, sha: str) -> list[str]:
-    """``asv run`` for one side: its config, its commit hash, samples appended."""
+    """``asv run`` for one round of one side: its own config and results, its commit."""
     cmd = list(asv_args)
     if "--set-commit-hash" in cmd:
         cmd[cmd.index("--set-commit-hash") + 1] = sha
     else:
         cmd += ["--set-commit-hash", sha]
-    cmd = [c for c in cmd if c != "--record-samples"]
-    return [*cmd, "--append-samples", "--config", str(config)]
+    if "--record-samples" not in cmd:
+        cmd.append("--record-samples")
+    return [*cmd, "--config", str(config)]

@@ -44,7 +44,15 @@ from zarr_benchmarks.asv_run import scrub
 from zarr_benchmarks.envs import EnvError, SideEnv, child_environ, environment_of
 from zarr_benchmarks.envs import package_differences as _package_differences
 
-__all__ = ["ABOptions", "EnvABError", "EnvABOutcome", "block_order", "run_env_ab"]
+__all__ = [
+    "ABOptions",
+    "EnvABError",
+    "EnvABOutcome",
+    "Interleaved",
+    "run_env_ab",
+    "run_interleaved",
+    "side_order",
+]
 
 #: Where ``ab`` writes by default, relative to the clone root.
 DEFAULT_OUTPUT = Path(".asv") / "env-ab"
@@ -86,17 +94,6 @@ class EnvABOutcome:
     differences: list[str]
     seconds: float
     written: list[Path] = field(default_factory=list)
-
-
-def block_order(blocks: int) -> list[tuple[int, str]]:
-    """``(block, side)`` in run order for one benchmark: A B, B A, A B, ...
-
-    Each side goes first equally often, so neither gains from going first.
-    """
-    out: list[tuple[int, str]] = []
-    for k in range(blocks):
-        out += [(k, "A"), (k, "B")] if k % 2 == 0 else [(k, "B"), (k, "A")]
-    return out
 
 
 def _asv_config(root: Path, work: Path, name: str) -> Path:
@@ -317,6 +314,140 @@ def _document(
     }
 
 
+@dataclass
+class Interleaved:
+    """What :func:`run_interleaved` measured: one reduced result per side."""
+
+    docs: dict[str, dict[str, Any]]
+    environments: dict[str, dict[str, Any]]
+    seconds: float
+
+
+def side_order(labels: Sequence[str], combination: int, block: int) -> list[str]:
+    """Order of the sides for one combination in one block: rotated by both indices.
+
+    With two sides this is A B for even ``combination + block`` and B A for odd, so
+    along the blocks of one combination the sides run A B, B A, A B, ...; with more
+    sides each goes first equally often.
+    """
+    shift = (combination + block) % len(labels)
+    return [*labels[shift:], *labels[:shift]]
+
+
+def run_interleaved(
+    sides: Mapping[str, SideEnv],
+    *,
+    root: Path,
+    commit: str,
+    machine: dict[str, Any],
+    options: ABOptions,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> Interleaved:
+    """Run every selected combination ``options.blocks`` times on every side, interleaved.
+
+    Parameters
+    ----------
+    sides
+        Label -> built environment (:func:`zarr_benchmarks.envs.build_env`), two for an
+        A/B, one per release for a history.
+    root
+        Root of this clone: its ``benchmarks/`` and ``src/`` run on every side.
+    commit
+        Commit hash recorded with the results (this tree's HEAD).
+    machine
+        Machine document (``machine.json`` info) recorded with the results.
+    options
+        Blocks, samples and the benchmark selection.
+    on_progress
+        Called with ``(done, total, benchmark name)`` after each round of the sides.
+    """
+    from asv import config as asv_config
+
+    from zarr_benchmarks.schemas import SchemaError, validate
+
+    if len(sides) < 2:
+        raise EnvABError("an interleaved run needs at least two sides", 2)
+    if options.blocks < stats.MIN_BLOCKS:
+        raise EnvABError(
+            f"--blocks must be at least {stats.MIN_BLOCKS} (paired blocks are the unit of "
+            f"replication), got {options.blocks}",
+            2,
+        )
+    if options.samples is not None and options.samples < 1:
+        raise EnvABError(f"--samples must be at least 1, got {options.samples}", 2)
+    labels = list(sides)
+    try:
+        environments = {label: environment_of(sides[label].python, root) for label in labels}
+    except EnvError as exc:
+        raise EnvABError(str(exc), exc.code) from exc
+    process_env = child_environ()
+    process_env.update(options.suite_env)
+    process_env["ASV_PYTHONPATH"] = str(root / "src")
+    extra: dict[str, Any] = {} if options.samples is None else {"repeat": options.samples}
+    work = Path(tempfile.mkdtemp(prefix="zarr-benchmarks-envab-"))
+    running: dict[str, _Side] = {}
+    started = time.time()
+    try:
+        with _process_environ(process_env):
+            conf = asv_config.Config.load(str(_asv_config(root, work, "ab")))
+            benchmark_dir = Path(conf.benchmark_dir)
+            for label in labels:
+                running[label] = _Side(label, sides[label], conf, benchmark_dir)
+            found = {label: side.discover(work) for label, side in running.items()}
+            chosen = select(found[labels[0]], options.bench)
+            for label in labels[1:]:
+                versions = {b["name"]: b.get("version") for b in found[label]}
+                for b in chosen:
+                    if versions.get(b["name"]) != b.get("version"):
+                        raise EnvABError(
+                            f"{b['name']}: side {label} discovered different benchmark code", 1
+                        )
+            for side in running.values():
+                side.start()
+            plan = [(b, index) for b in chosen for index, _ in _combinations(b)]
+            outcomes = {
+                label: {(b["name"], index): _Outcome() for b, index in plan} for label in labels
+            }
+            total = len(plan) * options.blocks
+            done = 0
+            for k in range(options.blocks):
+                for j, (b, index) in enumerate(plan):
+                    for label in side_order(labels, j, k):
+                        o = outcomes[label][(b["name"], index)]
+                        if o.status != "ok":
+                            continue  # failed once: not run again on this side
+                        status, values, problem = _run_one(running[label], b, index, extra)
+                        if status == "ok" and values is not None:
+                            o.blocks.append(values)
+                        else:
+                            o.status, o.problem = status, problem
+                    done += 1
+                    if on_progress is not None:
+                        on_progress(done, total, b["name"])
+    finally:
+        for side in running.values():
+            side.close()
+        shutil.rmtree(work, ignore_errors=True)
+    docs = {
+        label: _document(
+            chosen,
+            outcomes[label],
+            started=started,
+            commit=commit,
+            machine_id=str(machine["machine_id"]),
+            environment_id=str(environments[label]["environment_id"]),
+            options=options,
+        )
+        for label in labels
+    }
+    for label, doc in docs.items():
+        try:
+            validate(doc)
+        except SchemaError as exc:
+            raise EnvABError(f"side {label}: the result is invalid: {exc}", 1) from exc
+    return Interleaved(docs, environments, time.time() - started)
+
+
 def run_env_ab(
     base: SideEnv,
     new: SideEnv,
@@ -328,118 +459,25 @@ def run_env_ab(
     output: Path | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
 ) -> EnvABOutcome:
-    """Run every selected benchmark combination ``options.blocks`` times per side,
-    interleaved per combination; build both results; compare.
+    """Run both sides interleaved (:func:`run_interleaved`), compare, write the outcome.
 
-    Parameters
-    ----------
-    base, new
-        The two built environments (:func:`zarr_benchmarks.envs.build_env`).
-    root
-        Root of this clone: its ``benchmarks/`` and ``src/`` run on both sides.
-    commit
-        Commit hash recorded with both results (this tree's HEAD).
-    machine
-        Machine document (``machine.json`` info) recorded with both results.
-    options
-        Blocks, samples, benchmark selection and the verdict settings.
-    output
-        Folder for the comparison and the reduced results (default
-        ``<root>/.asv/env-ab``).
-    on_progress
-        Called with ``(done, total, benchmark label)`` after each pair of runs.
+    ``output`` (default ``<root>/.asv/env-ab``) receives ``comparison.md``,
+    ``comparison.json`` and each side's reduced result and environment info.
     """
-    from asv import config as asv_config
-
     from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
     from zarr_benchmarks.reduce import result_filename
-    from zarr_benchmarks.schemas import SchemaError, validate
 
-    if options.blocks < stats.MIN_BLOCKS:
-        raise EnvABError(
-            f"--blocks must be at least {stats.MIN_BLOCKS} (paired blocks are the unit of "
-            f"replication), got {options.blocks}",
-            2,
-        )
-    if options.samples is not None and options.samples < 1:
-        raise EnvABError(f"--samples must be at least 1, got {options.samples}", 2)
     output = output or root / DEFAULT_OUTPUT
-    try:
-        environments = {
-            "A": environment_of(base.python, root),
-            "B": environment_of(new.python, root),
-        }
-    except EnvError as exc:
-        raise EnvABError(str(exc), exc.code) from exc
+    run = run_interleaved(
+        {"A": base, "B": new},
+        root=root,
+        commit=commit,
+        machine=machine,
+        options=options,
+        on_progress=on_progress,
+    )
+    docs, environments, seconds = run.docs, run.environments, run.seconds
     differences = _package_differences(environments["A"], environments["B"])
-    process_env = child_environ()
-    process_env.update(options.suite_env)
-    process_env["ASV_PYTHONPATH"] = str(root / "src")
-    extra: dict[str, Any] = {} if options.samples is None else {"repeat": options.samples}
-    work = Path(tempfile.mkdtemp(prefix="zarr-benchmarks-envab-"))
-    sides: dict[str, _Side] = {}
-    started = time.time()
-    try:
-        with _process_environ(process_env):
-            conf = asv_config.Config.load(str(_asv_config(root, work, "ab")))
-            benchmark_dir = Path(conf.benchmark_dir)
-            sides = {
-                "A": _Side("A", base, conf, benchmark_dir),
-                "B": _Side("B", new, conf, benchmark_dir),
-            }
-            found = {label: side.discover(work) for label, side in sides.items()}
-            chosen = select(found["A"], options.bench)
-            versions_b = {b["name"]: b.get("version") for b in found["B"]}
-            for b in chosen:
-                if versions_b.get(b["name"]) != b.get("version"):
-                    raise EnvABError(
-                        f"{b['name']}: the two sides discovered different benchmark code", 1
-                    )
-            for side in sides.values():
-                side.start()
-            plan = [(b, index) for b in chosen for index, _ in _combinations(b)]
-            outcomes = {
-                label: {(b["name"], index): _Outcome() for b, index in plan} for label in sides
-            }
-            total = len(plan) * options.blocks
-            done = 0
-            for k in range(options.blocks):
-                for j, (b, index) in enumerate(plan):
-                    order = ("A", "B") if (j + k) % 2 == 0 else ("B", "A")
-                    for label in order:
-                        o = outcomes[label][(b["name"], index)]
-                        if o.status != "ok":
-                            continue  # failed once: not run again on this side
-                        status, values, problem = _run_one(sides[label], b, index, extra)
-                        if status == "ok" and values is not None:
-                            o.blocks.append(values)
-                        else:
-                            o.status, o.problem = status, problem
-                    done += 1
-                    if on_progress is not None:
-                        on_progress(done, total, b["name"])
-    finally:
-        for side in sides.values():
-            side.close()
-        shutil.rmtree(work, ignore_errors=True)
-    seconds = time.time() - started
-    docs = {
-        label: _document(
-            chosen,
-            outcomes[label],
-            started=started,
-            commit=commit,
-            machine_id=str(machine["machine_id"]),
-            environment_id=str(environments[label]["environment_id"]),
-            options=options,
-        )
-        for label in sides
-    }
-    for label, doc in docs.items():
-        try:
-            validate(doc)
-        except SchemaError as exc:
-            raise EnvABError(f"side {label}: the result is invalid: {exc}", 1) from exc
     label_text = {"A": f"A = {base.spec.text}", "B": f"B = {new.spec.text}"}
     try:
         comparison = cmp.compare_docs(

@@ -338,3 +338,33 @@ def package_differences(base: Mapping[str, Any], new: Mapping[str, Any]) -> list
     if base.get("python") != new.get("python"):
         out.append(f"python {base.get('python')} -> {new.get('python')}")
     return out
+
+
+def index_versions(package: str, *, prefix: str = "") -> list[str]:
+    """Final releases of ``package`` on the configured package index, oldest first.
+
+    Asks pip (``pip index versions``), so the index, mirrors and proxies configured for
+    pip apply; only versions starting with ``prefix`` are kept.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", package],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=child_environ(),
+    )
+    line = next((ln for ln in proc.stdout.splitlines() if "Available versions:" in ln), "")
+    if proc.returncode != 0 or not line:
+        raise EnvError(f"cannot list the versions of {package} on the package index", 1)
+    found = []
+    for text in line.split(":", 1)[1].split(","):
+        try:
+            version = Version(text.strip())
+        except InvalidVersion:
+            continue
+        if not version.is_prerelease and str(version).startswith(prefix):
+            found.append(version)
+    return [str(v) for v in sorted(found)]

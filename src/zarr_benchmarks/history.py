@@ -4,9 +4,12 @@ Results are grouped by machine and preset (figures from different machines or ar
 sizes never form one series). Along the chosen axis -- the Zarr version of the run's
 environment (``info_environment-*.json`` ``packages.zarr``, or the ``zarr`` entry of
 an asv matrix) or the commit, ordered by run time -- consecutive points of one
-benchmark are compared with the same statistics as ``compare``: ratio of medians with
-a bootstrap CI, Mann-Whitney U, Benjamini-Hochberg across every step of every series.
-A step is flagged when it is significant after correction and beyond the factor.
+benchmark are judged with the same rules as ``compare``
+(:func:`zarr_benchmarks.compare.judge_pairs`): paired block statistics where both
+points were measured in interleaved blocks (``zarr-benchmarks history-run`` runs every
+release side by side, so block ``i`` of each release ran seconds apart), deterministic
+values (compression ratio) for any change, single values against a factor. A step is
+flagged when it is a regression or an improvement.
 """
 
 from __future__ import annotations
@@ -27,18 +30,20 @@ from zarr_benchmarks._jsonio import json_safe
 from zarr_benchmarks.compare import (
     DEFAULT_ALPHA,
     DEFAULT_FACTOR,
+    DEFAULT_VALUE_FACTOR,
     REFERENCE_PREFIX,
     CompareInputError,
     Entry,
+    Row,
     _is_asv_result,
     _read_json,
     _reduce_asv,
     entries_from_docs,
     format_params,
     format_value,
-    higher_is_better,
+    judge_pairs,
     load_result,
-    params_key,
+    new_row,
 )
 
 AXES = ("auto", "version", "commit")
@@ -70,12 +75,13 @@ class Step:
 
     from_label: str
     to_label: str
-    status: str  # regression | improvement | unchanged | insufficient samples | not comparable
+    status: str  # a status of zarr_benchmarks.compare.STATUS_ORDER
     ratio: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
-    q_value: float | None = None
+    threshold: float | None = None
+    method: str | None = None
+    detail: str = ""
 
 
 @dataclass
@@ -128,33 +134,36 @@ class History:
 # ---------------------------------------------------------------------------- loading
 
 
-def _zarr_versions_from_env_files(root: Path) -> dict[str, str]:
+def _versions_from_env_files(root: Path, package: str) -> dict[str, str]:
+    """Environment id -> version of ``package``, from the environment info files."""
     out: dict[str, str] = {}
     for f in sorted(root.rglob("info_environment-*.json")):
         doc = _read_json(f)
         if isinstance(doc, dict) and doc.get("kind") == "environment":
-            zarr = (doc.get("packages") or {}).get("zarr")
-            if doc.get("environment_id") and zarr:
-                out[str(doc["environment_id"])] = str(zarr)
+            version = (doc.get("packages") or {}).get(package)
+            if doc.get("environment_id") and version:
+                out[str(doc["environment_id"])] = str(version)
     return out
 
 
-def load_runs(path: str | Path) -> list[Run]:
+def load_runs(path: str | Path, package: str = "zarr") -> list[Run]:
     """Every result in ``path`` (a folder, searched recursively, or one file).
 
     Reduced result files are used when there are any, otherwise asv result files
-    (whose matrix ``params`` may carry the Zarr version).
+    (whose matrix ``params`` may carry the version). Each run is placed by the version
+    of ``package`` in its environment (``zarr`` by default; ``numcodecs`` for a
+    numcodecs history).
     """
     root = Path(path)
     if not root.exists():
         raise CompareInputError(f"{root}: no such file or folder")
     folder = root if root.is_dir() else root.parent
-    env_zarr = _zarr_versions_from_env_files(folder)
+    env_zarr = _versions_from_env_files(folder, package)
     files = [root] if root.is_file() else sorted(root.rglob("result_*.json"))
     runs: list[Run] = []
     for f in files:
         raw = _read_json(f)
-        zarr = raw.get("params", {}).get("zarr") if _is_asv_result(raw) else None
+        zarr = raw.get("params", {}).get(package) if _is_asv_result(raw) else None
         doc = load_result(f)
         runs.append(Run(str(f), doc, zarr or env_zarr.get(str(doc.get("environment_id")))))
     if not runs and root.is_dir():
@@ -164,7 +173,7 @@ def load_runs(path: str | Path) -> list[Run]:
             raw = _read_json(f)
             if _is_asv_result(raw):
                 doc = _reduce_asv(f)
-                zarr = (raw.get("params") or {}).get("zarr")
+                zarr = (raw.get("params") or {}).get(package)
                 runs.append(Run(str(f), doc, zarr or env_zarr.get(str(doc.get("environment_id")))))
     if not runs:
         raise CompareInputError(f"{root}: holds no result files (result_*.json or asv results)")
@@ -206,10 +215,10 @@ def build_history(
     *,
     axis: str = "auto",
     factor: float = DEFAULT_FACTOR,
+    value_factor: float = DEFAULT_VALUE_FACTOR,
     alpha: float = DEFAULT_ALPHA,
+    min_effect: float = stats.DEFAULT_MIN_EFFECT,
     bench: str | None = None,
-    seed: int = stats.DEFAULT_SEED,
-    n_boot: int = stats.N_BOOTSTRAP,
 ) -> History:
     """Series per (machine, preset, benchmark, params) with step changes flagged.
 
@@ -268,7 +277,9 @@ def build_history(
                 found.append(e)
             if s is not None:
                 series.append((s, found))
-    _compute_steps(series, factor=factor, alpha=alpha, seed=seed, n_boot=n_boot)
+    _compute_steps(
+        series, factor=factor, value_factor=value_factor, alpha=alpha, min_effect=min_effect
+    )
     return History([s for s, _ in series], factor, alpha, notes)
 
 
@@ -290,57 +301,32 @@ def _compute_steps(
     series: Sequence[tuple[Series, list[Entry]]],
     *,
     factor: float,
+    value_factor: float,
     alpha: float,
-    seed: int,
-    n_boot: int,
+    min_effect: float,
 ) -> None:
-    """Fill each series' steps; BH runs across every tested step of every series."""
-    tested: list[tuple[Series, Step]] = []
+    """Fill each series' steps with the same verdicts as ``compare`` (one family)."""
+    judged: list[tuple[Step, Row]] = []
+    pairs: list[tuple[Row, Entry, Entry]] = []
     for s, entries in series:
         for i in range(1, len(s.points)):
             p0, p1, e0, e1 = s.points[i - 1], s.points[i], entries[i - 1], entries[i]
             step = Step(p0.label, p1.label, "unchanged")
             s.steps.append(step)
-            if e0.version != e1.version:
-                step.status = "not comparable"
-                continue
-            if e0.status != "ok" or e1.status != "ok" or not e0.samples or not e1.samples:
-                step.status = "not run"
-                continue
-            try:
-                ps = stats.pair_stats(
-                    e0.samples,
-                    e1.samples,
-                    key=f"{s.machine_id}|{s.name}|{params_key(s.params)}|{p1.label}",
-                    seed=seed,
-                    n_boot=n_boot,
-                )
-            except ValueError:
-                step.status = "not comparable"
-                continue
-            step.ratio, step.ci_low, step.ci_high, step.p_value = (
-                ps.ratio,
-                ps.ci_low,
-                ps.ci_high,
-                ps.p_value,
-            )
-            if ps.sufficient:
-                tested.append((s, step))
-            else:
-                step.status = "insufficient samples"
-    qvalues = stats.benjamini_hochberg([step.p_value for _, step in tested])
-    for (s, step), q in zip(tested, qvalues, strict=True):
-        step.q_value = q
-        assert step.ratio is not None
-        if stats.is_change(step.ratio, q, factor=factor, alpha=alpha):
-            hib = higher_is_better(s.type, s.unit)
-            worse = step.ratio < 1.0 if hib else step.ratio > 1.0
-            step.status = "regression" if worse else "improvement"
+            row = new_row(e1)
+            judged.append((step, row))
+            pairs.append((row, e0, e1))
+    judge_pairs(pairs, factor=factor, value_factor=value_factor, alpha=alpha, min_effect=min_effect)
+    for step, row in judged:
+        step.status, step.detail, step.method = row.status, row.detail, row.method
+        step.ratio, step.ci_low, step.ci_high = row.ratio, row.ci_low, row.ci_high
+        step.threshold = row.threshold
 
 
-def history_from_path(path: str | Path, **kwargs: Any) -> History:
-    """Load ``path`` and build its history (see :func:`build_history`)."""
-    return build_history(load_runs(path), **kwargs)
+def history_from_path(path: str | Path, *, package: str = "zarr", **kwargs: Any) -> History:
+    """Load ``path`` and build its history along ``package``'s versions
+    (see :func:`load_runs` and :func:`build_history`)."""
+    return build_history(load_runs(path, package), **kwargs)
 
 
 # -------------------------------------------------------------------------- rendering
@@ -382,8 +368,8 @@ def render_rich(h: History, *, show_all: bool = False) -> Any:
     parts += [Text(n, style="italic") for n in h.notes]
     parts.append(
         Text(
-            f"{len(h.series)} series, {n_flagged} step change(s) flagged (factor {h.factor:g}, "
-            f"BH-adjusted p <= {h.alpha:g})" + ("" if show_all else "; --all lists every series"),
+            f"{len(h.series)} series, {n_flagged} step change(s) flagged (same verdicts as "
+            "compare)" + ("" if show_all else "; --all lists every series"),
             style="bold",
         )
     )

@@ -16,7 +16,7 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``ab`` and ``noise`` to ``app``."""
+    """Add ``ab``, ``history-run`` and ``noise`` to ``app``."""
 
     @app.command("ab")
     def ab_cmd(
@@ -184,6 +184,122 @@ def register(app: typer.Typer) -> None:
             console.print(f"wrote {shown_path(path, root)}", highlight=False, markup=False)
         if outcome.comparison.has_regression:
             raise typer.Exit(1)
+
+    @app.command("history-run")
+    def history_run_cmd(
+        package: Annotated[str, typer.Option(help="The package whose releases to benchmark.")] = (
+            "zarr"
+        ),
+        versions: Annotated[
+            list[str] | None,
+            typer.Option(help="Versions, in order (comma list); default: every 3.x on the index."),
+        ] = None,
+        with_: Annotated[
+            str,
+            typer.Option(
+                "--with", help="Requirements added to every side, e.g. 'numcodecs==0.16.6'."
+            ),
+        ] = "",
+        blocks: Annotated[int, typer.Option(help="Interleaved blocks per release.")] = 6,
+        samples: Annotated[int, typer.Option(help="Samples per benchmark per block.")] = 5,
+        preset: Annotated[str, typer.Option(help="Parameter matrix.")] = "quick",
+        size: Annotated[str, typer.Option(help="Data size.")] = "small",
+        bench: Annotated[
+            list[str] | None, typer.Option("--bench", "-b", help="asv benchmark regex.")
+        ] = None,
+        modality: Annotated[list[str] | None, typer.Option(help="Only these modalities.")] = None,
+        codec: Annotated[list[str] | None, typer.Option(help="Only these codecs.")] = None,
+        output: Annotated[
+            Path, typer.Option("--output", "-o", help="Folder for the reduced results.")
+        ] = Path("results/history"),
+    ) -> None:
+        """Benchmark several releases of a package side by side (interleaved per benchmark),
+        write one reduced result per release, then show the history with step changes."""
+        from rich.console import Console
+
+        from zarr_benchmarks import envab, envs
+        from zarr_benchmarks import history as hist
+        from zarr_benchmarks._jsonio import atomic_write_json
+        from zarr_benchmarks.asv_run import (
+            RunError,
+            RunOptions,
+            check_asv,
+            filter_env,
+            find_clone,
+            head_commit,
+        )
+        from zarr_benchmarks.compare import CompareInputError
+        from zarr_benchmarks.machine import MachineError, check_machine
+        from zarr_benchmarks.reduce import result_filename
+
+        console, err = Console(), Console(stderr=True)
+        try:
+            chosen = _split(versions) or envs.index_versions(package, prefix="3.")
+        except envs.EnvError as exc:
+            fail(str(exc), exc.code)
+        if len(chosen) < 2:
+            fail(f"--versions: need at least two versions of {package}, got {chosen}")
+        run_options = RunOptions(
+            modalities=_split(modality),
+            codecs=_split(codec),
+            suites=["cputime"],
+            preset=preset,
+            size=size,
+        )
+        suite_env = {
+            k: v for k, v in filter_env(run_options, {}).items() if k.startswith("ZARR_BENCH")
+        }
+        try:
+            specs = {v: envs.parse_spec(f"{package}=={v} {with_}".strip(), side=v) for v in chosen}
+            check_asv()
+            root = find_clone(".")
+            commit = head_commit(root)
+            machine = check_machine(root)
+        except envs.EnvError as exc:
+            fail(str(exc), exc.code)
+        except RunError as exc:
+            fail(str(exc), exc.code)
+        except MachineError as exc:
+            fail(str(exc), 1)
+        sides = {}
+        for version, spec in specs.items():
+            try:
+                sides[version] = envs.build_env(spec, root=root)
+            except envs.EnvError as exc:
+                fail(f"{package} {version}: {exc}", exc.code)
+            console.print(f"{package} {version}: ready", highlight=False)
+        options = envab.ABOptions(
+            blocks=blocks,
+            samples=samples,
+            bench=list(bench or []),
+            suite_env=suite_env,
+            preset=preset,
+            size=size,
+        )
+        try:
+            run = envab.run_interleaved(
+                sides, root=root, commit=commit, machine=machine.document, options=options
+            )
+        except envab.EnvABError as exc:
+            fail(str(exc), exc.code)
+        folder = output if output.is_absolute() else root / output
+        for version, doc in run.docs.items():
+            env_doc = run.environments[version]
+            atomic_write_json(folder / result_filename(doc), doc)
+            atomic_write_json(
+                folder / f"info_environment-{env_doc['environment_id']}.json", env_doc
+            )
+        console.print(
+            f"{len(sides)} releases, {blocks} interleaved blocks each, "
+            f"{run.seconds / 60:.1f} min; wrote {shown_path(folder, root)}",
+            highlight=False,
+        )
+        try:
+            h = hist.history_from_path(folder, package=package, axis="version")
+        except CompareInputError as exc:
+            fail(str(exc), 1)
+        console.print(hist.render_rich(h))
+        err.print("details: zarr-benchmarks history " + str(shown_path(folder, root)) + " --all")
 
     noise_app = typer.Typer(help="Each benchmark's noise on this machine, from A/A runs.")
     app.add_typer(noise_app, name="noise")

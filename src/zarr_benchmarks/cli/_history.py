@@ -25,8 +25,9 @@ def register(app: typer.Typer) -> None:
         factor: float = typer.Option(
             1.10, "--factor", "-f", help="Only steps beyond this ratio (either way) are flagged."
         ),
-        alpha: float = typer.Option(
-            0.01, "--alpha", help="False-discovery rate for the Benjamini-Hochberg correction."
+        alpha: float = typer.Option(0.01, "--alpha", help="1 - confidence of each block interval."),
+        package: str = typer.Option(
+            "zarr", "--package", help="With --by version: whose version (zarr, numcodecs, ...)."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         show_all: bool = typer.Option(False, "--all", help="List every series, not only flagged."),
@@ -38,7 +39,9 @@ def register(app: typer.Typer) -> None:
         from zarr_benchmarks.compare import CompareInputError
 
         try:
-            h = hist.history_from_path(results, axis=by, factor=factor, alpha=alpha, bench=bench)
+            h = hist.history_from_path(
+                results, package=package, axis=by, factor=factor, alpha=alpha, bench=bench
+            )
         except CompareInputError as exc:
             fail(str(exc), 2)
         if as_json:

@@ -112,8 +112,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         rounds: Annotated[
-            int, typer.Option("--rounds", help="With --against: interleaved rounds per side.")
-        ] = 2,
+            int,
+            typer.Option(
+                "--rounds",
+                help="With --against: interleaved rounds per side (blocks; at least 3 "
+                "for block statistics).",
+            ),
+        ] = 4,
     ) -> None:
         """Run the benchmarks with asv in this environment and reduce the results.
 
