@@ -11,6 +11,13 @@ codec is a candidate and the row says so.  They are ranked by the profile's goal
 ``read``         highest read MB/s
 ``balanced``     highest geometric mean of ratio, write and read MB/s, each divided
                  by the best candidate's value (so all three count equally)
+
+With ``storage_mb_s`` (the bandwidth of the storage the data will live on, see
+:mod:`zarr_benchmarks.storage`), write and read MB/s are the effective figures a
+user sees there, ``1 / (1 / measured + 1 / (ratio * storage))``: the measured time
+plus the stored bytes crossing the storage. Without it they are the measured
+figures (a local disk with a warm page cache), where ``none`` often wins; every
+recommendation says which basis it used in ``reason``.
 """
 
 from __future__ import annotations
@@ -56,6 +63,10 @@ class Recommendation:
     candidates: int
     #: how the candidates were chosen, shown beside the recommendation
     basis: str
+    #: the storage the throughputs are for
+    storage: str = "as measured (local disk)"
+    #: why this codec, in one sentence
+    reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form."""
@@ -95,6 +106,36 @@ def combinations(records: Iterable[Record]) -> list[Combination]:
     return out
 
 
+def _on_storage(c: Combination, storage_mb_s: float | None) -> Combination:
+    """``c`` with write/read MB/s as seen on a storage of ``storage_mb_s``."""
+    if storage_mb_s is None or c.ratio is None or c.ratio <= 0:
+        return c
+
+    def eff(v: float | None) -> float | None:
+        return None if v is None or v <= 0 else 1 / (1 / v + 1 / (c.ratio * storage_mb_s))  # type: ignore[operator]
+
+    return Combination(
+        c.modality, c.codec, c.chunks, c.ratio, eff(c.write_mb_s), eff(c.read_mb_s), c.machines
+    )
+
+
+def _reason(goal: str, top: Combination, storage: str, scored: list[Any]) -> str:
+    what = {"write": "write MB/s", "read": "read MB/s"}.get(goal)
+    if what is None:
+        return f"{top.codec}: the best {goal} score among the candidates, {storage}"
+    value = getattr(top, f"{goal}_mb_s") or 0.0
+    others = sorted(
+        ((getattr(c, f"{goal}_mb_s") or 0.0, c.codec) for _, c in scored if c.codec != top.codec),
+        reverse=True,
+    )
+    text = f"{top.codec}: {value:.0f} {what} {storage}"
+    if others:
+        text += f", next {others[0][1]} at {others[0][0]:.0f}"
+    if top.codec == "none":
+        text += "; compression costs more time than the bytes it saves here"
+    return text
+
+
 def _score(goal: str, c: Combination, best: dict[str, float]) -> tuple[float, ...] | None:
     if goal == "compression":
         return None if c.ratio is None else (c.ratio, c.write_mb_s or 0.0)
@@ -109,11 +150,21 @@ def _score(goal: str, c: Combination, best: dict[str, float]) -> tuple[float, ..
     return (math.prod(norm) ** (1 / 3),)
 
 
-def recommend(records: Iterable[Record]) -> list[Recommendation]:
-    """One :class:`Recommendation` per modality and profile that has measured data."""
+def recommend(records: Iterable[Record], storage_mb_s: float | None = None) -> list[Recommendation]:
+    """One :class:`Recommendation` per modality and profile that has measured data.
+
+    Parameters
+    ----------
+    records
+        Tidy records (see :mod:`zarr_benchmarks.report.table`).
+    storage_mb_s
+        Bandwidth of the user's storage in MB/s; ``None`` ranks by the measured
+        figures as they are.
+    """
     from zarr_benchmarks.dataset_types import CompressionProfile
 
-    combos = combinations(records)
+    storage = f"on {storage_mb_s:g} MB/s storage" if storage_mb_s else "as measured (local disk)"
+    combos = [_on_storage(c, storage_mb_s) for c in combinations(records)]
     modalities = sorted({c.modality for c in combos})
     out: list[Recommendation] = []
     for modality in modalities:
@@ -148,6 +199,8 @@ def recommend(records: Iterable[Record]) -> list[Recommendation]:
                     machines=top.machines,
                     candidates=len({c.codec for c in candidates}),
                     basis=basis,
+                    storage=storage,
+                    reason=_reason(profile.goal, top, storage, scored),
                 )
             )
     return out
