@@ -122,7 +122,11 @@ def _print_storage(doc: dict[str, Any]) -> None:
     for op in ("write", "read"):
         pick = doc[op]["pick"]
         tie = f" (tie with {', '.join(pick['tied_with'])})" if pick["tied_with"] else ""
-        console.print(f"Fastest {op} on {st['name']}: [bold]{pick['codec']}[/]{tie}")
+        fastest = doc[op]["ranking"][0]["codec"]
+        console.print(
+            f"Pick for {op} on {st['name']}: [bold]{pick['codec']}[/] (fastest median: "
+            f"{fastest}){tie}"
+        )
 
 
 def recommend(
