@@ -56,11 +56,12 @@ def make_doc(
     preset: str = "default",
     environment_id: str = ENV,
     extra_benchmarks: dict[str, Any] | None = None,
+    size: str | None = None,
 ) -> dict[str, Any]:
     """A reduced result document (docs/formats.md) from flat entries.
 
-    Each entry: ``name``, ``params``, ``samples`` and optionally ``type``, ``unit``,
-    ``version``, ``status``.
+    Each entry: ``name``, ``params``, ``samples`` (or ``blocks``, lists of samples per
+    independent block) and optionally ``type``, ``unit``, ``version``, ``status``.
     """
     benchmarks: dict[str, Any] = {}
     for e in entries:
@@ -77,15 +78,18 @@ def make_doc(
             },
         )
         status = e.get("status", "ok")
-        samples = list(e["samples"]) if status == "ok" else []
-        bench["results"].append(
-            {
-                "params": dict(e["params"]),
-                "status": status,
-                "samples": samples,
-                "value": float(np.median(samples)) if status == "ok" else None,
-            }
-        )
+        blocks = [list(b) for b in e.get("blocks", [])] if status == "ok" else []
+        samples = [x for b in blocks for x in b] or list(e.get("samples", []))
+        samples = samples if status == "ok" else []
+        result: dict[str, Any] = {
+            "params": dict(e["params"]),
+            "status": status,
+            "samples": samples,
+            "value": float(np.median(samples)) if status == "ok" else None,
+        }
+        if blocks:
+            result["blocks"] = blocks
+        bench["results"].append(result)
     benchmarks.update(extra_benchmarks or {})
     return {
         "schema_version": 1,
@@ -95,6 +99,7 @@ def make_doc(
         "dirty": False,
         "quick": False,
         "preset": preset,
+        **({"size": size} if size else {}),
         "machine_id": machine_id,
         "environment_id": environment_id,
         "benchmarks": benchmarks,
@@ -158,3 +163,26 @@ def reference_benchmarks(bandwidth_gbs: float, codec_times: dict[tuple[str, str]
                 "results": results,
             }
     return out
+
+
+def paired_blocks(
+    rng: np.random.Generator,
+    median: float,
+    *,
+    n_blocks: int = 10,
+    per_block: int = 7,
+    drift: float = 0.10,
+    block_sigma: float = 0.02,
+    sample_sigma: float = 0.02,
+    change: float = 1.0,
+) -> tuple[list[list[float]], list[list[float]]]:
+    """Blocks of two sides measured side by side: a shared per-block machine state
+    (``drift``, log-normal), each block's own state (``block_sigma``) and sample noise
+    with outliers; NEW is ``change`` times BASE."""
+    base, new = [], []
+    for _ in range(n_blocks):
+        state = median * float(np.exp(rng.normal(0.0, drift)))
+        for side, factor in ((base, 1.0), (new, change)):
+            level = state * factor * float(np.exp(rng.normal(0.0, block_sigma)))
+            side.append(draw_timings(rng, level, sample_sigma, per_block))
+    return base, new

@@ -1,4 +1,9 @@
-"""compare.py and ``zarr-benchmarks compare`` on realistic synthetic samples."""
+"""compare.py and ``zarr-benchmarks compare`` on synthetic results of every kind.
+
+The statistical claims themselves (false alarms, detection power) are measured on
+real runs (scripts/ab_campaign.py, docs/regression-tracking.md); these tests pin the
+rules.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from regression_helpers import (
     MACHINE_B,
     draw_timings,
     make_doc,
+    paired_blocks,
     reference_benchmarks,
     sample_suite,
     suite_spec,
@@ -19,6 +25,7 @@ from regression_helpers import (
 from typer.testing import CliRunner
 
 from zarr_benchmarks import compare as cmp
+from zarr_benchmarks import stats
 from zarr_benchmarks.cli import app
 
 N_BENCHMARKS = 50
@@ -28,140 +35,249 @@ def _alarms(comp: cmp.Comparison) -> list[cmp.Row]:
     return [r for r in comp.rows if r.status in {"regression", "improvement"}]
 
 
-def test_identical_distributions_rarely_alarm() -> None:
-    """200 comparisons of 50 benchmarks resampled from identical distributions."""
-    rng = np.random.default_rng(2026)
-    spec = suite_spec(rng, N_BENCHMARKS)
-    comparisons_with_alarm = 0
-    n_comparisons = 200
-    for _ in range(n_comparisons):
-        base = make_doc(sample_suite(rng, spec))
-        new = make_doc(sample_suite(rng, spec))
-        comp = cmp.compare_docs([("base", base)], [("new", new)], n_boot=100)
-        assert len(comp.rows) == N_BENCHMARKS
-        comparisons_with_alarm += bool(_alarms(comp))
-        assert not comp.has_regression or _alarms(comp)
-    rate = comparisons_with_alarm / n_comparisons
-    print(f"false-alarm rate: {rate:.3%} of {n_comparisons} comparisons of {N_BENCHMARKS}")
-    assert rate <= 0.01
+def _one(name: str, samples: list[float] | None = None, **kw: object) -> dict:
+    entry: dict = {"name": name, "params": {"modality": "ct", "codec": "zstd-3"}}
+    if samples is not None:
+        entry["samples"] = samples
+    entry.update(kw)
+    return entry
 
 
-def test_injected_slowdown_is_reported_with_ci_containing_true_ratio() -> None:
-    rng = np.random.default_rng(5)
-    spec = suite_spec(rng, N_BENCHMARKS)
-    spec[7]["sigma"] = 0.05  # a typical 5 % CV benchmark
-    base = make_doc(sample_suite(rng, spec))
-    new = make_doc(sample_suite(rng, spec, slowdown={7: 1.20}))
+def _block_suite(
+    rng: np.random.Generator, n: int, slowdown: dict[int, float] | None = None, **kw: float
+) -> tuple[dict, dict]:
+    slowdown = slowdown or {}
+    base, new = [], []
+    for i in range(n):
+        b, w = paired_blocks(rng, 0.01 * (1 + i), change=slowdown.get(i, 1.0), **kw)
+        params = {"modality": "ct", "codec": f"c{i}"}
+        base.append({"name": "bench_write.Write.time_write", "params": params, "blocks": b})
+        new.append({"name": "bench_write.Write.time_write", "params": params, "blocks": w})
+    return make_doc(base), make_doc(new)
+
+
+# ------------------------------------------------------------------- paired blocks
+
+
+def test_block_aa_with_shared_drift_raises_no_alarm() -> None:
+    """Machine drift shared by the two sides of each block pair cancels in the pairing."""
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        base, new = _block_suite(rng, 30, drift=0.15)
+        comp = cmp.compare_docs([("base", base)], [("new", new)])
+        assert _alarms(comp) == []
+        assert {r.method for r in comp.rows} == {"blocks"}
+
+
+def test_block_slowdown_found_with_interval_containing_the_truth() -> None:
+    rng = np.random.default_rng(2)
+    base, new = _block_suite(rng, 30, slowdown={7: 1.20})
     comp = cmp.compare_docs([("base", base)], [("new", new)])
-    alarms = _alarms(comp)
-    assert [(r.name, r.params) for r in alarms] == [(spec[7]["name"], spec[7]["params"])]
-    row = alarms[0]
-    print(
-        f"injected 1.20: ratio {row.ratio:.3f}, 95% CI [{row.ci_low:.3f}, {row.ci_high:.3f}], "
-        f"q={row.q_value:.2g}"
-    )
-    assert row.status == "regression"
+    (row,) = _alarms(comp)
+    assert row.status == "regression" and row.params["codec"] == "c7"
+    assert row.ci_low is not None and row.ci_high is not None
     assert row.ci_low <= 1.20 <= row.ci_high
-    assert comp.has_regression
+    assert row.n_blocks == 10 and row.threshold == pytest.approx(stats.DEFAULT_MIN_EFFECT)
+    assert "slower" in cmp._verdict_text(row)
 
 
-def test_injected_slowdown_detection_and_coverage_over_repeats() -> None:
-    """Over repeated runs: the 20 % slowdown is mostly found, the CI mostly covers 1.20."""
-    rng = np.random.default_rng(99)
-    spec = suite_spec(rng, 20)
-    spec[3]["sigma"] = 0.05
-    found = covered = 0
-    trials = 40
-    for _ in range(trials):
-        base = make_doc(sample_suite(rng, spec))
-        new = make_doc(sample_suite(rng, spec, slowdown={3: 1.20}))
-        comp = cmp.compare_docs([("b", base)], [("n", new)], n_boot=1000)
-        row = next(
-            r for r in comp.rows if r.params == spec[3]["params"] and r.name == spec[3]["name"]
-        )
-        found += row.status == "regression"
-        covered += row.ci_low <= 1.20 <= row.ci_high
-    print(f"20% slowdown found in {found}/{trials}, CI covered 1.20 in {covered}/{trials}")
-    assert found / trials >= 0.7
-    assert covered / trials >= 0.85
+def test_pooling_samples_inside_blocks_would_be_over_confident() -> None:
+    """Each block has its own state: the pooled samples look precise, the blocks do not.
+    A 4% difference that is mostly one block's state is inconclusive, not a change."""
+    rng = np.random.default_rng(3)
+    base, new = paired_blocks(rng, 0.01, n_blocks=4, per_block=40, drift=0.0, block_sigma=0.04)
+    doc_b = make_doc([_one("b.B.time_x", blocks=base)])
+    doc_n = make_doc([_one("b.B.time_x", blocks=new)])
+    (row,) = cmp.compare_docs([("b", doc_b)], [("n", doc_n)]).rows
+    assert row.status in {"unchanged", "inconclusive"}
+    assert row.ci_high is not None and row.ci_low is not None
+    assert row.ci_high / row.ci_low > 1.05  # the interval reflects the block-to-block spread
 
 
-def _one(name: str, samples: list[float], **kw: object) -> dict:
-    return {"name": name, "params": {"codec": "zstd-3"}, "samples": samples, **kw}
+def test_block_verdicts_unchanged_and_inconclusive() -> None:
+    rng = np.random.default_rng(4)
+    quiet_b, quiet_n = paired_blocks(rng, 0.01, drift=0.05, block_sigma=0.002, sample_sigma=0.002)
+    noisy_b, noisy_n = paired_blocks(
+        rng, 0.01, n_blocks=4, drift=0.05, block_sigma=0.08, change=1.04
+    )
+    base = make_doc(
+        [_one("b.B.time_quiet", blocks=quiet_b), _one("b.B.time_noisy", blocks=noisy_b)]
+    )
+    new = make_doc([_one("b.B.time_quiet", blocks=quiet_n), _one("b.B.time_noisy", blocks=noisy_n)])
+    rows = {r.name: r for r in cmp.compare_docs([("b", base)], [("n", new)]).rows}
+    assert rows["b.B.time_quiet"].status == "unchanged"
+    assert rows["b.B.time_noisy"].status == "inconclusive"
+    assert rows["b.B.time_noisy"].mdc is not None and rows["b.B.time_noisy"].mdc > 0.04
+
+
+def test_noise_model_sets_each_benchmarks_threshold(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    base, new = _block_suite(
+        rng, 2, slowdown={1: 1.02}, drift=0.05, block_sigma=0.001, sample_sigma=0.001
+    )
+    key0 = ("bench_write.Write.time_write", cmp.params_key({"modality": "ct", "codec": "c0"}))
+    key1 = ("bench_write.Write.time_write", cmp.params_key({"modality": "ct", "codec": "c1"}))
+    # default threshold (3%) hides a 2% change; a quiet benchmark's learned 1% shows it
+    assert _alarms(cmp.compare_docs([("b", base)], [("n", new)])) == []
+    quiet = stats.Noise(n_runs=10, sd_run_log=0.002, se_log=0.001)
+    comp = cmp.compare_docs(
+        [("b", base)], [("n", new)], noise={key0: quiet, key1: quiet}, min_effect=0.0
+    )
+    (row,) = _alarms(comp)
+    assert row.params["codec"] == "c1" and row.threshold == pytest.approx(stats.MODEL_FLOOR)
+    assert row.noise_source == "learned from 10 A/A runs"
+
+
+# ------------------------------------------------------- deterministic and single values
+
+
+def test_halved_compression_ratio_and_doubled_peak_memory_are_regressions() -> None:
+    base = make_doc(
+        [
+            _one("b.W.track_compression_ratio", [3.0], type="track", unit="ratio"),
+            _one("b.W.peakmem_write", [1.0e8], type="peakmem"),
+        ]
+    )
+    new = make_doc(
+        [
+            _one("b.W.track_compression_ratio", [1.5], type="track", unit="ratio"),
+            _one("b.W.peakmem_write", [2.0e8], type="peakmem"),
+        ]
+    )
+    rows = {r.name: r for r in cmp.compare_docs([("b", base)], [("n", new)]).rows}
+    assert rows["b.W.track_compression_ratio"].status == "regression"
+    assert rows["b.W.track_compression_ratio"].method == "deterministic"
+    assert rows["b.W.peakmem_write"].status == "regression"
+    assert rows["b.W.peakmem_write"].method == "value"
+    assert "lower confidence" in rows["b.W.peakmem_write"].detail
+
+
+def test_deterministic_values_ignore_rounding_and_report_any_other_change() -> None:
+    base = make_doc([_one("b.W.track_compression_ratio", [3.0], type="track", unit="ratio")])
+    rounding = make_doc(
+        [_one("b.W.track_compression_ratio", [3.0 * (1 + 1e-12)], type="track", unit="ratio")]
+    )
+    better = make_doc([_one("b.W.track_compression_ratio", [3.03], type="track", unit="ratio")])
+    (row,) = cmp.compare_docs([("b", base)], [("n", rounding)]).rows
+    assert row.status == "unchanged"
+    (row,) = cmp.compare_docs([("b", base)], [("n", better)]).rows
+    assert row.status == "improvement" and "behaves differently" in row.detail
+
+
+def test_peak_memory_within_factor_is_unchanged() -> None:
+    base = make_doc([_one("b.W.peakmem_write", [1.0e8], type="peakmem")])
+    new = make_doc([_one("b.W.peakmem_write", [1.05e8], type="peakmem")])
+    (row,) = cmp.compare_docs([("b", base)], [("n", new)]).rows
+    assert row.status == "unchanged" and "within factor" in row.detail
+
+
+def test_value_only_timings_compare_by_factor() -> None:
+    base = make_doc([_one("b.B.time_x", [0.010])])
+    slow = make_doc([_one("b.B.time_x", [0.020])])
+    noisy = make_doc([_one("b.B.time_x", [0.0115])])
+    (row,) = cmp.compare_docs([("b", base)], [("n", slow)]).rows
+    assert row.status == "regression" and row.method == "value"
+    (row,) = cmp.compare_docs([("b", base)], [("n", noisy)]).rows
+    assert row.status == "unchanged"  # 15%: within the value factor of separate runs
+    (row,) = cmp.compare_docs([("b", base)], [("n", base)]).rows
+    assert row.status == "unchanged"
+
+
+def test_samples_without_blocks_are_one_block_not_independent_evidence() -> None:
+    """20 samples per side from one process each: judged as single values (the old
+    test that treated them as independent raised false alarms on real A/A runs)."""
+    rng = np.random.default_rng(6)
+    base = make_doc([_one("b.B.time_x", draw_timings(rng, 1.0, 0.005, 20))])
+    new = make_doc([_one("b.B.time_x", draw_timings(rng, 1.08, 0.005, 20))])
+    (row,) = cmp.compare_docs([("b", base)], [("n", new)]).rows
+    assert row.method == "value" and row.status == "unchanged"
 
 
 @pytest.mark.parametrize(
     ("typ", "unit", "factor", "expected"),
     [
-        ("time", "seconds", 1.3, "regression"),
-        ("time", "seconds", 0.7, "improvement"),
-        ("peakmem", "bytes", 1.3, "regression"),
-        ("track", "MB/s", 0.7, "regression"),
-        ("track", "GB/s", 1.3, "improvement"),
-        ("track", "ratio", 0.7, "regression"),
-        ("track", "ratio", 1.3, "improvement"),
+        ("time", "seconds", 2.0, "regression"),
+        ("time", "seconds", 0.5, "improvement"),
+        ("peakmem", "bytes", 2.0, "regression"),
+        ("track", "MB/s", 2.0, "improvement"),
+        ("track", "MB/s", 0.5, "regression"),
+        ("track", "ratio", 0.5, "regression"),
+        ("track", "ratio", 2.0, "improvement"),
     ],
 )
 def test_direction_depends_on_type_and_unit(
     typ: str, unit: str, factor: float, expected: str
 ) -> None:
-    rng = np.random.default_rng(1)
-    base = make_doc([_one("b.B.x", draw_timings(rng, 100.0, 0.02, 12), type=typ, unit=unit)])
-    new = make_doc(
-        [_one("b.B.x", draw_timings(rng, 100.0 * factor, 0.02, 12), type=typ, unit=unit)]
-    )
+    base = make_doc([_one("b.B.x", [100.0], type=typ, unit=unit)])
+    new = make_doc([_one("b.B.x", [100.0 * factor], type=typ, unit=unit)])
     (row,) = cmp.compare_docs([("b", base)], [("n", new)]).rows
     assert row.status == expected
-    assert row.ratio == pytest.approx(factor, rel=0.05)
 
 
-def test_small_change_beyond_noise_but_within_factor_is_not_reported() -> None:
-    rng = np.random.default_rng(2)
-    base = make_doc([_one("b.B.time_x", draw_timings(rng, 1.0, 0.005, 20))])
-    new = make_doc([_one("b.B.time_x", draw_timings(rng, 1.05, 0.005, 20))])
-    (row,) = cmp.compare_docs([("b", base)], [("n", new)]).rows
-    assert row.q_value < 1e-4  # clearly significant ...
-    assert row.status == "unchanged"  # ... but only 5 %: below the factor
+# --------------------------------------------------------------- status transitions
 
 
-def test_insufficient_samples_never_alarm() -> None:
-    base = make_doc([_one("b.B.time_x", [1.0, 1.01])])
-    new = make_doc([_one("b.B.time_x", [5.0, 5.1, 5.2])])
-    (row,) = cmp.compare_docs([("b", base)], [("n", new)]).rows
-    assert row.status == "insufficient samples"
-    assert row.ratio == pytest.approx(5.1 / 1.005)
-    assert row.q_value is None
-
-
-def test_version_hash_change_is_not_comparable() -> None:
-    base = make_doc([_one("b.B.time_x", [1.0, 1.01, 1.02], version="1" * 64)])
-    new = make_doc([_one("b.B.time_x", [5.0, 5.1, 5.2], version="2" * 64)])
-    (row,) = cmp.compare_docs([("b", base)], [("n", new)]).rows
-    assert row.status == "not comparable"
-    assert "version" in row.detail
-    assert row.ratio is None
-
-
-def test_failed_added_removed_rows() -> None:
-    base = make_doc([_one("b.B.time_x", [], status="failed"), _one("b.B.time_gone", [1, 1, 1])])
-    new = make_doc([_one("b.B.time_x", [1.0, 1.1, 1.2]), _one("b.B.time_new", [1, 1, 1])])
+def test_status_transitions() -> None:
+    base = make_doc(
+        [
+            _one("b.B.time_breaks", [1.0]),
+            _one("b.B.time_skips", [1.0]),
+            _one("b.B.time_fixed", [], status="failed"),
+            _one("b.B.time_both", [], status="failed"),
+            _one("b.B.time_gone", [1.0]),
+        ]
+    )
+    new = make_doc(
+        [
+            _one("b.B.time_breaks", [], status="failed"),
+            _one("b.B.time_skips", [], status="skipped"),
+            _one("b.B.time_fixed", [1.0]),
+            _one("b.B.time_both", [], status="failed"),
+            _one("b.B.time_new", [1.0]),
+        ]
+    )
     comp = cmp.compare_docs([("b", base)], [("n", new)])
     statuses = {r.name: r.status for r in comp.rows}
     assert statuses == {
-        "b.B.time_x": "not run",
+        "b.B.time_breaks": "regression",
+        "b.B.time_skips": "newly skipped",
+        "b.B.time_fixed": "fixed",
+        "b.B.time_both": "not run",
         "b.B.time_gone": "removed",
         "b.B.time_new": "added",
     }
-    assert not comp.has_regression
+    assert comp.has_regression
+    assert "newly failing" in next(r for r in comp.rows if r.name == "b.B.time_breaks").detail
 
 
-def test_reference_benchmarks_are_not_regressions() -> None:
-    refs_fast = reference_benchmarks(20.0, {})
-    refs_slow = reference_benchmarks(5.0, {})
-    base = make_doc([_one("b.B.time_x", [1, 1.01, 0.99])], extra_benchmarks=refs_fast)
-    new = make_doc([_one("b.B.time_x", [1, 1.01, 0.99])], extra_benchmarks=refs_slow)
+def test_version_hash_change_is_not_comparable() -> None:
+    base = make_doc([_one("b.B.time_x", [1.0], version="a" * 64)])
+    new = make_doc([_one("b.B.time_x", [5.0], version="b" * 64)])
+    (row,) = cmp.compare_docs([("b", base)], [("n", new)]).rows
+    assert row.status == "not comparable" and "version hash" in row.detail
+
+
+def test_reference_benchmarks_are_only_tested_when_asked() -> None:
+    refs = reference_benchmarks(10.0, {("ct", "zstd-3"): 0.01})
+    slow_refs = reference_benchmarks(5.0, {("ct", "zstd-3"): 0.02})
+    base = make_doc([_one("b.B.time_x", [1.0])], extra_benchmarks=refs)
+    new = make_doc([_one("b.B.time_x", [1.0])], extra_benchmarks=slow_refs)
     comp = cmp.compare_docs([("b", base)], [("n", new)])
     assert {r.status for r in comp.rows} == {"unchanged", "reference"}
+    comp = cmp.compare_docs([("b", base)], [("n", new)], test_references=True)
+    assert comp.has_regression  # in an environment A/B they measure the codecs under test
+
+
+def test_sizes_not_presets_decide_comparability() -> None:
+    plain = make_doc([_one("b.B.time_x", [1.0])], preset="unknown")
+    quick = make_doc([_one("b.B.time_x", [1.0])], preset="quick")
+    default = make_doc([_one("b.B.time_x", [1.0])], preset="default")
+    small = make_doc([_one("b.B.time_x", [1.0])], preset="quick", size="small")
+    comp = cmp.compare_docs([("plain.json", plain)], [("run.json", default)])
+    assert any("plain.json" in n and "size not recorded" in n for n in comp.notes)
+    assert cmp.compare_docs([("q", small)], [("d", default)]).rows[0].status == "unchanged"
+    with pytest.raises(cmp.CompareInputError, match="different array sizes"):
+        cmp.compare_docs([("q", quick)], [("d", default)])
 
 
 def _cross_machine_docs(with_refs: bool = True) -> tuple[dict, dict]:
@@ -239,9 +355,11 @@ def test_cross_machine_normalises_by_references() -> None:
     assert sum(r.status == "improvement" for r in raw.rows) == 3  # 2x faster, unnormalised
     comp = cmp.compare_docs([("a", a)], [("b", b)], cross_machine=True)
     tested = [r for r in comp.rows if r.status != "reference"]
-    # track benchmarks record one value: shown, never tested
     assert {r.status for r in tested if r.type == "time"} == {"unchanged"}
-    assert {r.status for r in tested if r.type == "track"} == {"insufficient samples"}
+    # compression ratios are machine independent and deterministic: unchanged
+    assert {(r.status, r.method) for r in tested if r.type == "track"} == {
+        ("unchanged", "deterministic")
+    }
     how = {(r.name, r.params["codec"]): r.normalisation for r in tested}
     assert how[("bench_write.Write.time_write", "zstd-3")] == "raw zstd-3 encode time"
     assert how[("bench_read.Read.time_read", "gzip-5")] == "memory-copy bandwidth"
@@ -257,13 +375,6 @@ def test_cross_machine_without_references_is_a_clear_error() -> None:
     a, b = _cross_machine_docs(with_refs=False)
     with pytest.raises(cmp.CompareInputError, match=r"base.json: --cross-machine needs reference"):
         cmp.compare_docs([("base.json", a)], [("new.json", b)], cross_machine=True)
-
-
-def test_different_presets_refused() -> None:
-    base = make_doc([_one("b.B.time_x", [1, 1, 1])], preset="quick")
-    new = make_doc([_one("b.B.time_x", [1, 1, 1])], preset="default")
-    with pytest.raises(cmp.CompareInputError, match="different presets"):
-        cmp.compare_docs([("b", base)], [("n", new)])
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -296,7 +407,7 @@ def test_cli_exit_0_without_regression(result_pair: tuple[Path, Path, Path]) -> 
     base, same, _ = result_pair
     res = CliRunner().invoke(app, ["compare", str(base), str(same)])
     assert res.exit_code == 0, res.output
-    assert "no significant regression" in res.output
+    assert "no regression" in res.output
 
 
 def test_cli_exit_1_on_regression_json_and_markdown(
@@ -308,7 +419,7 @@ def test_cli_exit_1_on_regression_json_and_markdown(
     doc = json.loads(res.stdout)
     assert doc["kind"] == "comparison" and doc["has_regression"] is True
     (reg,) = [r for r in doc["rows"] if r["status"] == "regression"]
-    assert reg["ci_low"] <= 1.5 <= reg["ci_high"]
+    assert reg["method"] == "value" and reg["ratio"] == pytest.approx(1.5, rel=0.1)
 
     res = CliRunner().invoke(app, ["compare", str(base), str(slow), "--markdown"])
     assert res.exit_code == 1
@@ -325,7 +436,7 @@ def test_cli_folder_input_and_factor(result_pair: tuple[Path, Path, Path], tmp_p
     folder = tmp_path / "new"
     folder.mkdir()
     slow.rename(folder / slow.name)
-    res = CliRunner().invoke(app, ["compare", str(base), str(folder), "--factor", "2.0"])
+    res = CliRunner().invoke(app, ["compare", str(base), str(folder), "--value-factor", "2.0"])
     assert res.exit_code == 0, res.output  # a 1.5x change is within a factor of 2
 
 

@@ -1,6 +1,8 @@
-"""Unit tests of zarr_benchmarks.stats against hand-checked values and simulation."""
+"""Block statistics: paired intervals, verdicts, learned noise."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -8,92 +10,77 @@ import pytest
 from zarr_benchmarks import stats
 
 
-def test_benjamini_hochberg_matches_hand_computation() -> None:
-    p = [0.01, 0.04, 0.03, 0.005, 0.5]
-    # sorted: .005 .01 .03 .04 .5 -> p*m/rank = .025 .025 .05 .05 .5, then running min
-    expected = [0.025, 0.05, 0.05, 0.025, 0.5]
-    assert stats.benjamini_hochberg(p) == pytest.approx(expected)
+def test_paired_block_stats_by_hand() -> None:
+    base = [[1.0, 1.2, 1.1], [2.0], [4.0, 4.0]]
+    new = [[1.1, 1.3, 1.2], [2.2], [4.4, 4.4]]  # every block median 10% up (1.2/1.1 ~ 9%)
+    bs = stats.paired_block_stats(base, new, confidence=0.95)
+    assert bs is not None and bs.n_pairs == 3
+    d = np.log([1.2 / 1.1, 2.2 / 2.0, 4.4 / 4.0])
+    assert bs.ratio == pytest.approx(math.exp(d.mean()))
+    se = d.std(ddof=1) / math.sqrt(3)
+    assert bs.se_log == pytest.approx(se)
+    t = 4.302652729911275  # scipy.stats.t.ppf(0.975, 2)
+    assert bs.ci_low == pytest.approx(math.exp(d.mean() - t * se))
+    assert bs.ci_high == pytest.approx(math.exp(d.mean() + t * se))
 
 
-def test_benjamini_hochberg_skips_untested_and_rejects_bad() -> None:
-    q = stats.benjamini_hochberg([0.01, float("nan"), 0.02])
-    assert np.isnan(q[1])
-    assert q[0] == pytest.approx(0.02) and q[2] == pytest.approx(0.02)  # family of 2
-    assert stats.benjamini_hochberg([]) == []
-    with pytest.raises(ValueError):
-        stats.benjamini_hochberg([1.5])
+def test_paired_block_stats_cancels_shared_drift() -> None:
+    """A drift shared by the two blocks of each pair does not widen the interval."""
+    drift = [1.0, 3.0, 0.5, 2.0, 1.5]
+    base = [[d] for d in drift]
+    new = [[d * 1.05] for d in drift]
+    bs = stats.paired_block_stats(base, new)
+    assert bs is not None
+    assert bs.ratio == pytest.approx(1.05) and bs.ci_high / bs.ci_low == pytest.approx(1.0)
 
 
-def test_mann_whitney_exact_small_sample() -> None:
-    # Complete separation of 3 vs 3: exact two-sided p = 2 / C(6, 3) = 0.1
-    assert stats.mann_whitney_p([1, 2, 3], [4, 5, 6]) == pytest.approx(0.1)
-    assert stats.mann_whitney_p([1.0] * 5, [1.0] * 5) == 1.0
-    assert stats.mann_whitney_p([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(1.0)
-
-
-def test_mann_whitney_p_uniform_under_null() -> None:
-    rng = np.random.default_rng(7)
-    ps = np.array(
-        [
-            stats.mann_whitney_p(rng.lognormal(0, 0.1, 15), rng.lognormal(0, 0.1, 15))
-            for _ in range(400)
-        ]
-    )
-    # Valid test: about 5 % below 0.05 (binomial sd ~ 1.1 %), never wildly more.
-    assert 0.01 <= (ps < 0.05).mean() <= 0.09
-
-
-def test_bootstrap_ratio_ci_is_reproducible_and_brackets_ratio() -> None:
-    rng = np.random.default_rng(3)
-    a, b = rng.lognormal(0, 0.05, 15), 1.2 * rng.lognormal(0, 0.05, 15)
-    r1 = stats.bootstrap_ratio_ci(a, b, rng=42)
-    r2 = stats.bootstrap_ratio_ci(a, b, rng=42)
-    assert r1 == r2
-    ratio, low, high = r1
-    assert ratio == pytest.approx(np.median(b) / np.median(a))
-    assert low <= ratio <= high
-    assert low > 1.0 and high < 1.45
-
-
-def test_bootstrap_ci_coverage_of_true_ratio() -> None:
-    """The 95 % interval covers the true ratio of medians in roughly 95 % of runs."""
-    rng = np.random.default_rng(11)
-    covered = 0
-    trials = 150
-    for _ in range(trials):
-        a = rng.lognormal(0, 0.08, 15)
-        b = 1.2 * rng.lognormal(0, 0.08, 15)
-        _, low, high = stats.bootstrap_ratio_ci(a, b, rng=rng, n_boot=1000)
-        covered += low <= 1.2 <= high
-    assert covered / trials >= 0.88
-
-
-def test_bootstrap_rejects_bad_input() -> None:
+def test_paired_block_stats_needs_enough_positive_blocks() -> None:
+    assert stats.paired_block_stats([[1.0], [1.0]], [[1.0], [1.0]]) is None
+    assert stats.paired_block_stats([[1.0]] * 5, [[1.0]] * 2) is None  # pairs, not blocks
     with pytest.raises(ValueError, match="positive"):
-        stats.bootstrap_ratio_ci([1, 0, 2], [1, 2, 3])
-    with pytest.raises(ValueError, match="non-finite"):
-        stats.bootstrap_ratio_ci([1, float("nan")], [1, 2])
+        stats.paired_block_stats([[1.0]] * 3, [[0.0]] * 3)
     with pytest.raises(ValueError, match="confidence"):
-        stats.bootstrap_ratio_ci([1, 2], [1, 2], confidence=1.5)
-
-
-def test_pair_stats_insufficient_samples() -> None:
-    ps = stats.pair_stats([1.0, 1.1], [2.0, 2.1, 2.2])
-    assert not ps.sufficient
-    assert ps.p_value is None and ps.ci_low is None
-    assert ps.ratio == pytest.approx(2.1 / 1.05)
-
-
-def test_pair_stats_seed_depends_on_key_not_order() -> None:
-    a, b = [1.0, 1.1, 0.9, 1.05], [1.2, 1.3, 1.1, 1.25]
-    assert stats.pair_stats(a, b, key="x") == stats.pair_stats(a, b, key="x")
-    x, y = stats.pair_stats(a, b, key="x"), stats.pair_stats(a, b, key="y")
-    assert (x.ci_low, x.ci_high) != (y.ci_low, y.ci_high)
+        stats.paired_block_stats([[1.0]] * 3, [[1.0]] * 3, confidence=1.5)
 
 
 @pytest.mark.parametrize(
-    ("ratio", "q", "expected"),
-    [(1.2, 0.001, True), (0.8, 0.001, True), (1.05, 1e-9, False), (1.5, 0.02, False)],
+    ("low", "high", "expected"),
+    [
+        (1.05, 1.20, "up"),
+        (0.80, 0.95, "down"),
+        (0.99, 1.02, "unchanged"),
+        (0.99, 1.10, "inconclusive"),
+        (0.90, 1.01, "inconclusive"),
+    ],
 )
-def test_is_change_needs_significance_and_factor(ratio: float, q: float, expected: bool) -> None:
-    assert stats.is_change(ratio, q, factor=1.1, alpha=0.01) is expected
+def test_verdict_against_the_band(low: float, high: float, expected: str) -> None:
+    assert stats.verdict(low, high, 0.03) == expected
+
+
+def test_interval_coverage_on_paired_noise() -> None:
+    """The t interval over pairs covers the true ratio at about its nominal level."""
+    rng = np.random.default_rng(0)
+    covered = 0
+    for _ in range(400):
+        state = np.exp(rng.normal(0, 0.2, 8))
+        base = [[s * np.exp(rng.normal(0, 0.03))] for s in state]
+        new = [[s * 1.1 * np.exp(rng.normal(0, 0.03))] for s in state]
+        bs = stats.paired_block_stats(base, new, confidence=0.9)
+        assert bs is not None
+        covered += bs.ci_low <= 1.1 <= bs.ci_high
+    assert 0.85 <= covered / 400 <= 0.95
+
+
+def test_learned_noise_threshold_and_minimum_detectable_change() -> None:
+    noise = stats.learn_noise([0.01, -0.01, 0.02, -0.02], [0.005, 0.004, 0.006, 0.005])
+    assert noise.n_runs == 4
+    assert noise.sd_run_log == pytest.approx(math.sqrt((0.0001 * 2 + 0.0004 * 2) / 4))
+    assert noise.se_log == pytest.approx(0.005)
+    assert noise.threshold == pytest.approx(math.expm1(2 * noise.sd_run_log))
+    quiet = stats.learn_noise([0.0, 0.0, 0.0], [0.001])
+    assert quiet.threshold == stats.MODEL_FLOOR
+    t = stats.t_critical(0.99, 10)
+    assert noise.minimum_detectable(t) > noise.threshold
+    assert stats.minimum_detectable(0.02, 0.0, t) == pytest.approx(0.02)
+    with pytest.raises(ValueError):
+        stats.learn_noise([], [])

@@ -631,6 +631,8 @@ def judge_pairs(
         reference = row.name.startswith(REFERENCE_PREFIX) and not test_references
         try:
             b_samples, n_samples, b_blocks, n_blocks = _values(b, n, row, cross_machine)
+        except CompareInputError:
+            raise  # a missing reference is the user's input problem, not this row's
         except ValueError as exc:
             row.status, row.detail = "not comparable", str(exc)
             continue
@@ -813,8 +815,8 @@ def _block_verdicts(
         else:
             row.threshold = min_effect
             row.noise_source = "default minimum effect (no noise model)"
-        t_crit = float(stats._scipy_stats.t.ppf(0.5 + confidence / 2.0, bs.n_pairs - 1))
-        row.mdc = math.expm1(math.log1p(row.threshold) + (t_crit + 0.8416) * bs.se_log)
+        t_crit = stats.t_critical(confidence, bs.n_pairs)
+        row.mdc = stats.minimum_detectable(row.threshold, bs.se_log, t_crit)
         v = stats.verdict(bs.ci_low, bs.ci_high, row.threshold)
         if v in {"up", "down"}:
             row.status = _direction(row, v == "up")

@@ -56,11 +56,29 @@ def register(app: typer.Typer) -> None:
         ),
         new: Path = typer.Argument(..., help="NEW: same kinds as BASE."),
         factor: float = typer.Option(
-            1.10, "--factor", "-f", help="Only changes beyond this ratio (either way) count."
+            1.10,
+            "--factor",
+            "-f",
+            help="Single values (peak memory, rates) change only beyond this ratio.",
         ),
-        alpha: float = typer.Option(
-            0.01, "--alpha", help="False-discovery rate for the Benjamini-Hochberg correction."
+        value_factor: float = typer.Option(
+            1.25,
+            "--value-factor",
+            help="Timings without blocks (one process per side) change only beyond this ratio.",
         ),
+        min_effect: float = typer.Option(
+            0.03,
+            "--min-effect",
+            help="Block verdicts: relative change below which a benchmark is 'unchanged' "
+            "(without a noise model).",
+        ),
+        noise: Path | None = typer.Option(
+            None,
+            "--noise",
+            help="Noise model from A/A runs (`zarr-benchmarks noise learn`): each benchmark's "
+            "own threshold.",
+        ),
+        alpha: float = typer.Option(0.01, "--alpha", help="1 - confidence of each block interval."),
         cross_machine: bool = typer.Option(
             False,
             "--cross-machine",
@@ -74,17 +92,30 @@ def register(app: typer.Typer) -> None:
             None, "--output", "-o", help="Write the JSON/markdown to this file instead."
         ),
         show_all: bool = typer.Option(False, "--all", help="Also list unchanged benchmarks."),
-        seed: int = typer.Option(20261122, "--seed", help="Seed of the bootstrap."),
     ) -> None:
-        """Compare NEW against BASE: ratio of medians with a bootstrap 95% CI, Mann-Whitney
-        U with Benjamini-Hochberg correction. Exit 1 on a significant regression."""
+        """Compare NEW against BASE. Results measured in blocks (ab, run --against) get
+        paired block intervals against each benchmark's noise threshold; compression ratios
+        and bytes any change; single values a factor. Exit 1 on a regression (including a
+        benchmark that newly fails)."""
         from zarr_benchmarks import compare as cmp
 
         if as_json and as_markdown:
             fail("choose one of --json and --markdown")
         try:
+            model = None
+            if noise is not None:
+                from zarr_benchmarks.noise import load_noise
+
+                model = load_noise(noise)
             comp = cmp.compare_paths(
-                base, new, factor=factor, alpha=alpha, cross_machine=cross_machine, seed=seed
+                base,
+                new,
+                factor=factor,
+                value_factor=value_factor,
+                min_effect=min_effect,
+                noise=model,
+                alpha=alpha,
+                cross_machine=cross_machine,
             )
         except cmp.CompareInputError as exc:
             fail(str(exc), 2)
