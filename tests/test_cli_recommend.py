@@ -120,3 +120,14 @@ def test_run_rejects_bad_filters_before_starting_asv(args, message):
     res = runner.invoke(app, ["run", "--preset", "quick", *args])
     assert res.exit_code == 2, res.output
     assert message in res.output
+
+
+def test_recommend_write_empty_chunks_flag_is_recorded(tmp_path):
+    out = tmp_path / "r.json"
+    base = ["recommend", "--shape", "8,32,32", "--codecs", "none", "--runs", "1", "--json"]
+    res = runner.invoke(app, [*base, str(out), "--write-empty-chunks"])
+    assert res.exit_code == 0, res.output
+    assert "write_empty_chunks=True" in res.output
+    assert json.loads(out.read_text())["config"]["write_empty_chunks"] is True
+    res = runner.invoke(app, [*base, str(out)])
+    assert json.loads(out.read_text())["config"]["write_empty_chunks"] is False  # zarr's

@@ -403,3 +403,9 @@ def test_recommend_on_real_files_shows_header_voxel_sizes(
         assert res.exit_code == 0, res.output
         flat = " ".join(res.output.split())
         assert f"voxel size {voxel}" in flat and f"from the {fmt} header" in flat, flat
+
+
+def test_library_errors_spanning_lines_become_one_line() -> None:
+    err = UserDataError("scan.dcm: cannot decode (first line\n  second line\n\tthird)")
+    assert str(err) == "scan.dcm: cannot decode (first line second line third)"
+    assert len(str(UserDataError("x: " + "y" * 2000))) == 600

@@ -39,7 +39,8 @@ def print_results(results: dict[str, Any]) -> None:
     title += f", write_empty_chunks={cfg.get('write_empty_chunks')}"
     if ds.get("voxel_size"):
         voxel = " x ".join(f"{v:g}" for v in ds["voxel_size"])
-        title += f"\nvoxel size {voxel} {ds.get('units') or ''} (z, y, x)"
+        axes = ", ".join("tzyx"[-len(ds["voxel_size"]) :])
+        title += f"\nvoxel size {voxel} {ds.get('units') or ''} ({axes})"
         if ds.get("modality_specific", {}).get("loaded_from"):
             title += f" from the {ds['modality_specific']['loaded_from']} header"
     lossy = any("quality" in r for r in results["results"])

@@ -21,7 +21,15 @@ __all__ = [
 
 
 class UserDataError(ValueError):
-    """User data that cannot be loaded; the message names the file and the problem."""
+    """User data that cannot be loaded; the message names the file and the problem.
+
+    The message is always one line: library errors quoted in it may span several
+    (whitespace runs are collapsed, and a very long quote is shortened).
+    """
+
+    def __init__(self, message: str) -> None:
+        text = " ".join(str(message).split())
+        super().__init__(text if len(text) <= 600 else text[:597] + "...")
 
 
 class ReaderUnavailable(UserDataError):
