@@ -125,20 +125,23 @@ def test_run_ab_detects_the_slowdown_in_the_working_tree(tiny_clone: tuple[Path,
         asv_args=asv_command("ab-test", "0" * 40, options),
         env=filter_env(options, env),
         preset="quick",
-        rounds=2,
+        rounds=3,
         on_line=lambda side, line: lines.append((side, line)),
     )
     assert outcome.asv_ok, "\n".join(f"{s} {line}" for s, line in lines)
-    # interleaved: A B B A
+    # interleaved: A B B A A B
     starts = [side for side, line in lines if "Discovering benchmarks" in line]
-    assert starts == ["A", "B", "B", "A"]
+    assert starts == ["A", "B", "B", "A", "A", "B"]
     assert outcome.base_doc["commit_hash"] == _git(repo, "rev-parse", "main")
     assert outcome.new_doc["dirty"] is True and outcome.base_doc["dirty"] is False
     rows = {r.name.rsplit(".", 1)[-1]: r for r in outcome.comparison.rows}
     work, other = rows["time_work"], rows["time_other"]
-    assert (work.n_base, work.n_new) == (16, 16)  # 8 samples x 2 rounds per side
+    assert (work.n_base, work.n_new) == (24, 24)  # 8 samples x 3 rounds per side
+    assert work.method == "blocks" and work.n_blocks == 3  # each round is a block
+    (entry,) = outcome.new_doc["benchmarks"]["bench_tiny.Tiny.time_work"]["results"]
+    assert [len(b) for b in entry["blocks"]] == [8, 8, 8]
     assert work.status == "regression", work
-    assert work.ratio > 2.0 and work.ci_low > 1.5
+    assert work.ratio > 2.0 and work.ci_low is not None and work.ci_low > 1.5
     assert other.status in {"unchanged", "insufficient samples"} or other.ratio < 1.5
     assert outcome.comparison.has_regression
     assert (repo / ".asv" / "ab" / "comparison.md").read_text().count("regression") >= 1

@@ -49,8 +49,13 @@ def _options(command: Any) -> set[str]:
     return {o for p in command.params for o in (*p.opts, *p.secondary_opts) if o.startswith("-")}
 
 
-def test_there_are_the_three_workflows() -> None:
-    assert {p.name for p in FILES} >= {"tests.yml", "pr-benchmarks.yml", "scheduled.yml"}
+def test_there_are_the_four_workflows() -> None:
+    assert {p.name for p in FILES} >= {
+        "tests.yml",
+        "pr-benchmarks.yml",
+        "scheduled.yml",
+        "zarr-ab.yml",
+    }
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -120,6 +125,17 @@ def test_triggers_and_key_steps() -> None:
     assert crons and all(len(c.split()) == 5 for c in crons)
     assert any(c[:1] == ["run"] for c in _cli_calls(sched))
     assert any(s.get("uses", "").startswith("actions/upload-artifact@") for s in _steps(sched))
+
+
+def test_reusable_environment_ab_workflow() -> None:
+    doc = _load(WORKFLOWS / "zarr-ab.yml")
+    inputs = doc["on"]["workflow_call"]["inputs"]
+    assert inputs["base"]["required"] and inputs["new"]["required"]
+    calls = [c for c in _cli_calls(doc) if c[:1] == ["ab"]]
+    assert calls and all(c[c.index("--base") + 1] == "$BASE" for c in calls)
+    assert all(c[c.index("--new") + 1] == "$NEW" for c in calls)
+    text = (WORKFLOWS / "zarr-ab.yml").read_text()
+    assert "${{ inputs.base }}" in text and "${{ inputs.new }}" in text  # via env, not inline
 
 
 def test_ci_script_exists() -> None:
