@@ -294,3 +294,22 @@ def test_empty_array(tmp_path: Path) -> None:
 
 def test_user_data_error_is_a_value_error() -> None:
     assert issubclass(UserDataError, ValueError)
+
+
+def test_tiff_voxel_size_from_imagej_and_ome_metadata(tmp_path: Path, volume: np.ndarray) -> None:
+    ij = tmp_path / "ij.tif"
+    tifffile.imwrite(
+        ij, volume, imagej=True, resolution=(2.0, 2.0), metadata={"spacing": 3.0, "unit": "um"}
+    )
+    _, meta = load_user_data(ij)
+    assert meta.voxel_size == pytest.approx((3.0, 0.5, 0.5)) and meta.units == "um"
+    ome = tmp_path / "img.ome.tif"
+    tifffile.imwrite(
+        ome,
+        volume,
+        ome=True,
+        metadata={"axes": "ZYX", "PhysicalSizeZ": 1.5, "PhysicalSizeY": 0.2, "PhysicalSizeX": 0.25},
+    )
+    data, meta = load_user_data(ome)
+    np.testing.assert_array_equal(data, volume)
+    assert meta.voxel_size == pytest.approx((1.5, 0.2, 0.25)) and meta.units == "um"
