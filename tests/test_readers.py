@@ -387,13 +387,17 @@ def _npy(tmp_path: Path) -> Path:
 
 def test_recommend_on_real_files_shows_header_voxel_sizes(
     ect_file: Path,
+    pydicom_files: Path,
     nibabel_data: Path,
     mrc_volume: tuple[Path, np.ndarray],
     h5_file: tuple[Path, np.ndarray],
     tmp_path: Path,
 ) -> None:
+    series = tmp_path / "mr700"  # a real MR series: 7 slice files
+    shutil.copytree(pydicom_files / "dicomdirtests" / "98892003" / "MR700", series)
     cases = [
         (str(ect_file), "10 x 0.388672 x 0.388672 mm", "dicom"),
+        (str(series), "1.2 x 0.390625 x 0.390625 mm", "dicom-series"),
         (str(nibabel_data / "example4d.nii.gz"), "2.2 x 2 x 2 mm", "nifti"),
         (str(mrc_volume[0]), "1.5 x 2 x 3 angstrom", "mrc"),
         (f"{h5_file[0]}:/acq/volume", "2 x 0.3 x 0.3 um", "hdf5"),

@@ -65,6 +65,15 @@ def test_real_emd_map_from_mrcfile_sdist() -> None:
     assert meta.units == "angstrom" and meta.voxel_size == pytest.approx(
         (0.45875, 0.3925, 0.44825), rel=1e-4
     )
+    from typer.testing import CliRunner
+
+    from zarr_benchmarks.cli import app
+
+    res = CliRunner().invoke(
+        app, ["recommend", "--data", str(path), "--codecs", "zstd-3", "--runs", "1"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "voxel size 0.45875 x 0.3925 x 0.44825 angstrom" in " ".join(res.output.split())
     row = compare(next(v for v in REAL_VOLUMES if v.id == "EMD-3001.map"))
     assert 2.2 < row["real"] < 2.6  # a filtered density map compresses well
     assert row["synthetic"]["cryoet"] < row["real"]  # raw tomogram noise does not
