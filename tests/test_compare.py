@@ -149,7 +149,7 @@ def test_halved_compression_ratio_and_doubled_peak_memory_are_regressions() -> N
     assert rows["b.W.track_compression_ratio"].method == "deterministic"
     assert rows["b.W.peakmem_write"].status == "regression"
     assert rows["b.W.peakmem_write"].method == "value"
-    assert "lower confidence" in rows["b.W.peakmem_write"].detail
+    assert "beyond factor 1.1" in rows["b.W.peakmem_write"].detail
 
 
 def test_deterministic_values_ignore_rounding_and_report_any_other_change() -> None:
@@ -164,11 +164,13 @@ def test_deterministic_values_ignore_rounding_and_report_any_other_change() -> N
     assert row.status == "improvement" and "behaves differently" in row.detail
 
 
-def test_peak_memory_within_factor_is_unchanged() -> None:
-    base = make_doc([_one("b.W.peakmem_write", [1.0e8], type="peakmem")])
-    new = make_doc([_one("b.W.peakmem_write", [1.05e8], type="peakmem")])
+def test_peak_memory_within_factor_is_unchanged_even_with_tight_blocks() -> None:
+    """Peak memory is a single value per run: judged by factor, never by block
+    intervals (a 3% offset between two benchmark servers is not a regression)."""
+    base = make_doc([_one("b.W.peakmem_write", type="peakmem", blocks=[[1.0e8]] * 5)])
+    new = make_doc([_one("b.W.peakmem_write", type="peakmem", blocks=[[1.05e8]] * 5)])
     (row,) = cmp.compare_docs([("b", base)], [("n", new)]).rows
-    assert row.status == "unchanged" and "within factor" in row.detail
+    assert row.status == "unchanged" and row.method == "value" and "within factor" in row.detail
 
 
 def test_value_only_timings_compare_by_factor() -> None:
@@ -177,6 +179,7 @@ def test_value_only_timings_compare_by_factor() -> None:
     noisy = make_doc([_one("b.B.time_x", [0.0115])])
     (row,) = cmp.compare_docs([("b", base)], [("n", slow)]).rows
     assert row.status == "regression" and row.method == "value"
+    assert "lower confidence" in row.detail
     (row,) = cmp.compare_docs([("b", base)], [("n", noisy)]).rows
     assert row.status == "unchanged"  # 15%: within the value factor of separate runs
     (row,) = cmp.compare_docs([("b", base)], [("n", base)]).rows

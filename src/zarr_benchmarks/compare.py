@@ -12,8 +12,8 @@ hash, and each pair is judged by what its results are (:func:`compare_entries`):
   improvement, unchanged or inconclusive;
 - **deterministic** values (compression ratio, stored bytes): any change beyond
   rounding is a behaviour change;
-- **single values** (peak memory, rates, timings of one process per side): ratio
-  against a factor, labelled lower confidence.
+- **single values** (peak memory, rates; timings of one process per side, labelled
+  lower confidence): ratio of the medians against a factor.
 
 Whether a change is a regression depends on the benchmark: times and memory should go
 down, throughputs (``.../s``) and compression ratios (unit ``ratio``) should go up. A
@@ -651,7 +651,7 @@ def judge_pairs(
             if abs(row.ratio - 1.0) > DETERMINISTIC_RTOL:
                 row.status = _direction(row, row.ratio > 1.0)
                 row.detail = "deterministic value changed: the code now behaves differently"
-        elif min(len(b_blocks), len(n_blocks)) >= stats.MIN_BLOCKS:
+        elif row.type == "time" and min(len(b_blocks), len(n_blocks)) >= stats.MIN_BLOCKS:
             pending.append((row, b_blocks, n_blocks))
         else:
             _value_verdict(row, value_factor if row.type == "time" else factor)
@@ -684,8 +684,8 @@ def compare_entries(
       ``min_effect`` -- as regression / improvement / unchanged / inconclusive;
     - **deterministic** values (compression ratio, bytes): any relative change beyond
       :data:`DETERMINISTIC_RTOL` is a behaviour change;
-    - **value** only (peak memory, rates, timings without blocks): ratio of the values
-      against ``factor`` (``value_factor`` for timings), labelled lower confidence.
+    - **value** (peak memory, rates, timings without blocks): ratio of the medians
+      against ``factor`` (``value_factor`` for timings, labelled lower confidence).
 
     A benchmark that ran in BASE and fails in NEW is a regression; newly skipped ones
     are reported. Reference benchmarks (machine measurements) are not tested unless
@@ -770,15 +770,24 @@ def _values(
 
 
 def _value_verdict(row: Row, factor: float) -> None:
-    """Single values: a change only beyond ``factor``; lower confidence, said so."""
+    """Single values: a change only beyond ``factor``.
+
+    Timings judged this way had no blocks (one process per side) and are said to be of
+    lower confidence; memory peaks and rates are single values by nature.
+    """
     assert row.ratio is not None
     row.method = "value"
     row.threshold = factor - 1.0
-    if row.ratio > factor or row.ratio < 1.0 / factor:
-        row.status = _direction(row, row.ratio > 1.0)
-        row.detail = f"value only, beyond factor {factor:g}: lower confidence (no blocks)"
+    beyond = row.ratio > factor or row.ratio < 1.0 / factor
+    if row.type == "time":
+        what = "value only (no blocks)" + (": lower confidence" if beyond else "")
     else:
-        row.detail = f"value only, within factor {factor:g}"
+        what = "single value (median)"
+    if beyond:
+        row.status = _direction(row, row.ratio > 1.0)
+        row.detail = f"{what}, beyond factor {factor:g}"
+    else:
+        row.detail = f"{what}, within factor {factor:g}"
 
 
 def _block_verdicts(

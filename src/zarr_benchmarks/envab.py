@@ -14,7 +14,10 @@ run is exactly what ``asv run --launch-method forkserver`` would do. What differ
 process per side, alternating A B, B A, A B, ... in each of ``blocks`` passes over the
 selection. Block ``i`` of A and block ``i`` of B of one benchmark ran a fraction of a
 second apart, so the machine's slow drifts hit both alike and cancel in the paired
-block statistics of :mod:`zarr_benchmarks.compare`. The output folder receives
+block statistics of :mod:`zarr_benchmarks.compare`. Benchmarks with a single value
+per run (compression ratios, peak memory) run in the first few blocks only, and memory
+benchmarks in a fresh interpreter (a forked child's peak memory would include the
+server's pages). The output folder receives
 ``comparison.md``, ``comparison.json`` (with the package versions that differ) and the
 two reduced results, whose entries keep their samples grouped by block.
 """
@@ -53,6 +56,11 @@ __all__ = [
     "run_interleaved",
     "side_order",
 ]
+
+#: asv's types of memory benchmarks (run in a fresh interpreter, not forked)
+MEMORY_TYPES = ("peakmemory", "memory")
+#: blocks run for benchmarks with a single value per run (tracks, memory)
+VALUE_BLOCKS = 3
 
 #: Where ``ab`` writes by default, relative to the clone root.
 DEFAULT_OUTPUT = Path(".asv") / "env-ab"
@@ -156,6 +164,7 @@ class _Side:
         self.benchmark_dir = benchmark_dir
         (self.asv_env,) = asv_environment.get_environments(conf, [f"existing:{env.python}"])
         self.spawner: Any = None
+        self.fresh: Any = None
         self.cache_dirs: dict[str | None, str | None] = {None: None}
         self.cache_errors: dict[str, str] = {}
 
@@ -175,9 +184,12 @@ class _Side:
         return [b for b in found if isinstance(b, dict) and "name" in b]
 
     def start(self) -> None:
-        from asv.runner import ForkServer
+        from asv.runner import ForkServer, Spawner
 
         self.spawner = ForkServer(self.asv_env, str(self.benchmark_dir))
+        # Memory benchmarks get a fresh interpreter (asv's spawn): a forked child's peak
+        # RSS includes the pages it inherits from the server, which differ between servers.
+        self.fresh = Spawner(self.asv_env, str(self.benchmark_dir))
         ok, out = self.spawner.preimport()
         if not ok:
             raise EnvABError(f"side {self.label}: importing the suite failed: {scrub(out)}", 1)
@@ -224,9 +236,8 @@ def _run_one(
             None,
             "setup_cache failed: " + side.cache_errors[benchmark["setup_cache_key"]],
         )
-    result = asv_runner._run_benchmark_single_param(
-        benchmark, side.spawner, index, False, extra, cache
-    )
+    spawner = side.fresh if benchmark["type"] in MEMORY_TYPES else side.spawner
+    result = asv_runner._run_benchmark_single_param(benchmark, spawner, index, False, extra, cache)
     if result.errcode != 0:
         return "failed", None, (result.stderr or f"exit {result.errcode}").strip()
     value = result.result[0]
@@ -408,10 +419,15 @@ def run_interleaved(
             outcomes = {
                 label: {(b["name"], index): _Outcome() for b, index in plan} for label in labels
             }
-            total = len(plan) * options.blocks
+            total = sum(
+                options.blocks if b["type"] == "time" else min(options.blocks, VALUE_BLOCKS)
+                for b, _ in plan
+            )
             done = 0
             for k in range(options.blocks):
                 for j, (b, index) in enumerate(plan):
+                    if k >= VALUE_BLOCKS and b["type"] != "time":
+                        continue  # single values (ratios, memory) need only a few blocks
                     for label in side_order(labels, j, k):
                         o = outcomes[label][(b["name"], index)]
                         if o.status != "ok":
