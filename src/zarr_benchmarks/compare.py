@@ -628,7 +628,11 @@ def judge_pairs(
             continue
         if _status_transition(row, b, n):
             continue
-        reference = row.name.startswith(REFERENCE_PREFIX) and not test_references
+        # In an environment A/B the raw codec references measure the codecs under test;
+        # the memory-copy bandwidth measures only the machine, always.
+        reference = row.name.startswith(REFERENCE_PREFIX) and not (
+            test_references and "codec" in row.params
+        )
         try:
             b_samples, n_samples, b_blocks, n_blocks = _values(b, n, row, cross_machine)
         except CompareInputError:
@@ -688,8 +692,9 @@ def compare_entries(
       against ``factor`` (``value_factor`` for timings, labelled lower confidence).
 
     A benchmark that ran in BASE and fails in NEW is a regression; newly skipped ones
-    are reported. Reference benchmarks (machine measurements) are not tested unless
-    ``test_references`` (an environment A/B, where they measure the codecs under test).
+    are reported. Reference benchmarks (machine measurements) are not tested, except the
+    raw codec references with ``test_references`` (an environment A/B, where they
+    measure the codecs under test).
     """
     if factor < 1.0:
         raise CompareInputError(f"--factor must be at least 1.0, got {factor}")
