@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +190,42 @@ def test_cli_compare_reads_asv_result_files(tiny_clone: tuple[Path, dict]) -> No
     proc = subprocess.run([*compare, str(asv_file), str(asv_file)], **run, timeout=120)
     assert proc.returncode == 2
     assert asv_file.name in proc.stderr.replace("\n", "") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_plain_asv_runs_without_samples_still_catch_a_slowdown(
+    tiny_clone: tuple[Path, dict],
+) -> None:
+    """`asv run --python=same` without --record-samples (asv's default) records one value
+    per benchmark: compare judges it by value and factor, never skips it."""
+    repo, env = tiny_clone
+    sha = _git(repo, "rev-parse", "HEAD")
+    asv_env = {**env, "ASV_PYTHONPATH": str(repo / "src")}
+    folders = {}
+    for label in ("fast", "slow"):
+        if label == "fast":
+            _git(repo, "stash")  # the committed code: work() sleeps 2 ms
+        else:
+            _git(repo, "stash", "pop")  # the working tree: 10 ms
+        results = repo / f"results-{label}"
+        conf = json.loads(re.sub(r"^\s*//.*$", "", ASV_CONF, flags=re.M))
+        conf["results_dir"] = str(results)
+        (repo / f"asv-{label}.json").write_text(json.dumps(conf))
+        cmd = [sys.executable, "-m", "asv", "run", "--python=same", "--set-commit-hash", sha,
+               "--machine", "ab-test", "--config", str(repo / f"asv-{label}.json")]  # fmt: skip
+        subprocess.run(cmd, cwd=repo, env=asv_env, check=True, capture_output=True, timeout=300)
+        folders[label] = results
+    compare = [sys.executable, "-m", "zarr_benchmarks", "compare"]
+    run = {"env": {**env, "COLUMNS": "200"}, "capture_output": True, "text": True}
+    proc = subprocess.run(
+        [*compare, str(folders["fast"]), str(folders["slow"]), "--json"], **run, timeout=120
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    rows = {r["name"].rsplit(".", 1)[-1]: r for r in json.loads(proc.stdout)["rows"]}
+    assert rows["time_work"]["status"] == "regression" and rows["time_work"]["method"] == "value"
+    assert rows["time_work"]["ratio"] > 2.0
+    assert rows["time_other"]["status"] == "unchanged"
+    proc = subprocess.run(
+        [*compare, str(folders["fast"]), str(folders["fast"])], **run, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
