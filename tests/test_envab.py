@@ -190,22 +190,27 @@ def test_ab_cli_bad_input_exits_2(tmp_path: Path) -> None:
 # ------------------------------------------------------------------- real A/B (slow)
 
 
+@pytest.fixture(scope="module")
+def shared_caches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment and data caches shared by the real runs of this module (as a user's
+    cache would be)."""
+    root = tmp_path_factory.mktemp("caches")
+    return {
+        "ZARR_BENCHMARKS_ENV_CACHE": str(root / "envs"),
+        "ZARR_BENCHMARKS_DATA_CACHE": str(root / "data"),
+    }
+
+
 @pytest.fixture
-def clone_env(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A clone of this repository (committed state), an empty HOME, an env cache."""
+def clone_env(tmp_path: Path, shared_caches: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    """A clone of this repository (committed state), an empty HOME, the shared caches."""
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=300)
     home = tmp_path / "home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "ZARR_BENCHMARKS_"))}
-    env.update(
-        HOME=str(home),
-        COLUMNS="200",
-        NO_COLOR="1",
-        ZARR_BENCHMARKS_ENV_CACHE=str(tmp_path / "envs"),
-        ZARR_BENCHMARKS_DATA_CACHE=str(tmp_path / "data"),
-        ZARR_BENCHMARKS_TOKEN="must-not-leak",
-    )
+    env.update(HOME=str(home), COLUMNS="200", NO_COLOR="1", **shared_caches)
+    env["ZARR_BENCHMARKS_TOKEN"] = "must-not-leak"
     return clone, env
 
 
@@ -290,3 +295,24 @@ def test_real_release_ab_names_the_versions_that_differ(
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "(cached)" in proc.stdout and "(built)" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_real_history_run_of_two_releases(clone_env: tuple[Path, dict[str, str]]) -> None:
+    clone, env = clone_env
+    cmd = [
+        sys.executable, "-m", "zarr_benchmarks", "history-run", "--package", "zarr",
+        "--versions", "3.0.10,3.1.6", "--bench", "bench_write.Write.time_write",
+        "--modality", "ct", "--codec", "blosc-lz4-5-shuffle", "--size", "tiny",
+        "--blocks", "3", "--samples", "3", "-o", "hist",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=clone, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = sorted((clone / "hist").glob("result_*.json"))
+    infos = sorted((clone / "hist").glob("info_environment-*.json"))
+    assert len(results) == 2 and len(infos) == 2
+    versions = {json.loads(p.read_text())["packages"]["zarr"] for p in infos}
+    assert versions == {"3.0.10", "3.1.6"}
+    entry = json.loads(results[0].read_text())["benchmarks"]["bench_write.Write.time_write"]
+    assert [len(b) for b in entry["results"][0]["blocks"]] == [3, 3, 3]
+    assert "1 series" in proc.stdout.replace("\n", " ")
