@@ -145,3 +145,30 @@ def test_cli_history_table_json_and_errors(results_dir: tuple[Path, list], tmp_p
     assert res.exit_code == 2
     assert "result_broken.json" in res.stderr.replace("\n", "")
     assert "Traceback" not in res.output
+
+
+def test_report_draws_each_release_history_with_flagged_steps(
+    results_dir: tuple[Path, list], tmp_path: Path
+) -> None:
+    from zarr_benchmarks.report.build import HISTORY_MANIFEST, history_sections
+
+    path, spec = results_dir
+    for other in path.glob("result_b.json"):
+        other.unlink()  # one machine only, as history-run writes it
+    (path / HISTORY_MANIFEST).write_text(json.dumps({"package": "zarr"}), encoding="utf-8")
+    figures = tmp_path / "figures"
+    (section,) = history_sections(path, figures)
+    assert section["package"] == "zarr" and len(section["flagged"]) == 1
+    (flag,) = section["flagged"]
+    assert (flag["from"], flag["to"], flag["status"]) == ("3.1.5", "3.1.6", "regression")
+    fig = next(f for f in section["figures"] if f.name.endswith(_slug(spec[4]["name"])))
+    assert fig.series["versions"] == ["3.0.10", "3.1.5", "3.1.6"]
+    marked = {k: v for k, v in fig.series["steps"].items() if v}
+    assert list(marked.values()) == [[[2, "regression"]]]
+    assert (figures / fig.png).is_file() and (figures / fig.svg).is_file()
+
+
+def _slug(text: str) -> str:
+    from zarr_benchmarks.report.build import _slug as slug
+
+    return slug(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -268,6 +269,89 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
+#: written by ``zarr-benchmarks history-run`` into its output folder
+HISTORY_MANIFEST = "history.json"
+
+
+def history_sections(results_dir: Path, figures_dir: Path) -> list[dict[str, Any]]:
+    """One section per release history found under ``results_dir``.
+
+    A release history is a folder with a ``history.json`` manifest (``history-run``
+    writes it); each benchmark gets one figure of its medians across the releases with
+    the flagged steps marked.
+    """
+    from zarr_benchmarks import history as hist
+    from zarr_benchmarks.compare import CompareInputError, format_params
+    from zarr_benchmarks.report import figures as F
+    from zarr_benchmarks.report.table import ReportInputError
+
+    out = []
+    for manifest in sorted(results_dir.rglob(HISTORY_MANIFEST)):
+        try:
+            package = str(json.loads(manifest.read_text(encoding="utf-8"))["package"])
+            h = hist.history_from_path(manifest.parent, package=package, axis="version")
+        except (OSError, ValueError, KeyError, TypeError, CompareInputError) as exc:
+            raise ReportInputError(f"{manifest}: cannot read the release history ({exc})") from exc
+        by_name: dict[str, list[hist.Series]] = {}
+        for s in h.series:
+            if s.axis == "version":
+                by_name.setdefault(s.name, []).append(s)
+        figures = []
+        for name, series in sorted(by_name.items()):
+            versions = [p.label for p in max(series, key=lambda s: len(s.points)).points]
+            lines, steps = {}, {}
+            for s in series:
+                label = format_params(
+                    {
+                        k: v
+                        for k, v in s.params.items()
+                        if k not in {"chunks", "write_empty_chunks"}
+                    },
+                    s.param_names,
+                )
+                medians = {p.label: p.median for p in s.points}
+                lines[label] = [medians.get(v) for v in versions]
+                steps[label] = [
+                    (versions.index(st.to_label), st.status)
+                    for st in s.flagged
+                    if st.to_label in versions
+                ]
+            unit = series[0].unit
+            scale, ylabel = (1e3, "median time (ms)") if unit == "seconds" else (1.0, unit)
+            if unit == "bytes":
+                scale, ylabel = 2**-20, "peak memory (MiB)"
+            lines = {
+                k: [None if v is None else v * scale for v in vals] for k, vals in lines.items()
+            }
+            figures.append(
+                F.history_figure(
+                    figures_dir,
+                    f"history_{_slug(package)}_{_slug(name)}",
+                    f"{name.split('.', 1)[-1]} across {package} releases",
+                    versions,
+                    lines,
+                    steps,
+                    ylabel,
+                )
+            )
+        flagged = [
+            {"label": s.label, "from": st.from_label, "to": st.to_label, "status": st.status,
+             "ratio": st.ratio, "ci_low": st.ci_low, "ci_high": st.ci_high}
+            for s in h.series for st in s.flagged
+        ]  # fmt: skip
+        out.append(
+            {
+                "package": package,
+                "anchor": f"history-{_slug(package)}",
+                "folder": manifest.parent.name,
+                "figures": figures,
+                "flagged": flagged,
+                "notes": h.notes,
+            }
+        )
+    return out
+
+
 def build_report(
     results_dir: str | os.PathLike[str], output: str | os.PathLike[str]
 ) -> ReportOutput:
@@ -292,6 +376,8 @@ def build_report(
         shutil.rmtree(staging)
     try:
         context = report_context(rs, staging)
+        context["histories"] = history_sections(Path(results_dir), staging)
+        context["figures"] += [f for h in context["histories"] for f in h["figures"]]
         html = render_report(context)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -30,6 +30,7 @@ __all__ = [
     "ceiling_figure",
     "codec_colours",
     "heatmap_figure",
+    "history_figure",
     "machines_figure",
     "scatter_figure",
 ]
@@ -338,3 +339,53 @@ def machines_figure(
     caption = "The same benchmark on every contributed machine (newest result of each)."
     series = {"codecs": list(codecs), "panels": {k: dict(v) for k, v in panels.items()}}
     return FigureInfo(name, title, caption, png, svg, "machines", series)
+
+
+def history_figure(
+    folder: Path,
+    name: str,
+    title: str,
+    versions: Sequence[str],
+    lines: Mapping[str, Sequence[float | None]],
+    steps: Mapping[str, Sequence[tuple[int, str]]],
+    ylabel: str,
+) -> FigureInfo:
+    """One benchmark across releases: a line per parameter combination.
+
+    ``lines[label][i]`` is the median at ``versions[i]`` (``None``: not measured);
+    ``steps[label]`` lists ``(i, status)`` for flagged steps into ``versions[i]``
+    (regressions drawn as red triangles up, improvements as green triangles down).
+    """
+    import numpy as np
+
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(max(6.0, 1.0 + 0.7 * len(versions)), 3.8)
+        ax = fig.subplots()
+        x = np.arange(len(versions))
+        for k, (label, values) in enumerate(lines.items()):
+            y = np.array([np.nan if v is None else v for v in values], dtype=float)
+            ax.plot(x, y, marker=_MARKERS[k % len(_MARKERS)], markersize=4, label=label)
+            for i, status in steps.get(label, ()):
+                worse = status == "regression"
+                ax.plot(
+                    x[i], y[i], marker="^" if worse else "v", markersize=11, linestyle="none",
+                    color="#c0392b" if worse else "#1e8449", markerfacecolor="none",
+                )  # fmt: skip
+        ax.set_xticks(x, labels=list(versions), rotation=30, ha="right")
+        ax.set_xlabel("release")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+        png, svg = _save(fig, folder, name)
+    caption = (
+        "Median per release (all releases measured side by side, interleaved); a red "
+        "triangle up marks a step flagged as a regression, a green triangle down an "
+        "improvement (the same verdicts as `zarr-benchmarks compare`)."
+    )
+    series = {
+        "versions": list(versions),
+        "lines": {k: list(v) for k, v in lines.items()},
+        "steps": {k: [list(s) for s in v] for k, v in steps.items()},
+    }
+    return FigureInfo(name, title, caption, png, svg, "history", series)
