@@ -217,8 +217,18 @@ def recommend(
             write_empty_chunks=write_empty_chunks,
             storage=storage,
         )
-        # Validate codecs and chunks before any work starts.
+        # Validate codecs, chunks and the storage before any work starts.
         _ = config.codecs
+        if storage is not None:
+            from zarr_benchmarks.storage import parse_storage
+
+            if parse_storage(storage) == "s3":
+                from zarr_benchmarks.remote import ObjectStoreUnavailable, weed_binary
+
+                try:
+                    weed_binary()
+                except ObjectStoreUnavailable as exc:
+                    fail(f"--storage s3: {exc}")
         resolve_layout(layout or meta.dataset_type.modality.chunk_layouts[0], meta.shape)
     except (ValueError, TypeError, OSError) as exc:
         fail(str(exc))
