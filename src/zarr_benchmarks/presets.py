@@ -105,7 +105,16 @@ PRESETS: dict[str, Matrix] = {
         layouts=("cube64", "plane", "cube32-shard128"),
         detail_codecs=("blosc-lz4-5-shuffle", "blosc-zstd-5-shuffle"),
         formats=(3, 2),
-        suites=("core", "format", "patterns", "streaming", "parallel", "implementations", "lossy"),
+        suites=(
+            "core",
+            "format",
+            "patterns",
+            "streaming",
+            "parallel",
+            "implementations",
+            "lossy",
+            "cputime",
+        ),
         # dense HiP-CT (no empty chunks: the scan is pure cost) and sparse labels
         # (mostly empty chunks: skipping them saves writes)
         empty_chunks_modalities=("ct", "labels_sparse"),
