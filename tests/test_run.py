@@ -314,7 +314,7 @@ def test_project_suite_quick_tiny(tmp_path: Path) -> None:
     validate(doc)
     assert doc["quick"] is True and doc["preset"] == "quick" and doc["size"] == "tiny"
     write = doc["benchmarks"]["bench_write.Write.time_write"]
-    assert write["param_names"] == ["modality", "codec", "chunks"]
+    assert write["param_names"] == ["modality", "codec", "chunks", "write_empty_chunks"]
     assert {e["params"]["modality"] for e in write["results"]} == {"cryoet"}
     assert {e["params"]["codec"] for e in write["results"]} == {"none"}
     assert all(e["status"] == "ok" and e["samples"] for e in write["results"])

@@ -166,7 +166,7 @@ class _Side:
         self.spawner: Any = None
         self.fresh: Any = None
         self.cache_dirs: dict[str | None, str | None] = {None: None}
-        self.cache_errors: dict[str, str] = {}
+        self.cache_errors: dict[str | None, str] = {}
 
     def discover(self, work: Path) -> list[dict[str, Any]]:
         from asv.runner import BENCHMARK_RUN_SCRIPT
@@ -282,7 +282,7 @@ def _document(
     out: dict[str, Any] = {}
     problems: list[str] = []
     for b in benchmarks:
-        results = []
+        results: list[dict[str, Any]] = []
         for index, params in _combinations(b):
             o = outcomes[(b["name"], index)]
             if o.status != "ok":

@@ -135,10 +135,12 @@ def register(app: typer.Typer) -> None:
             fail(str(exc), 1)
         sides = {}
         for label, spec in (("base", base_spec), ("new", new_spec)):
+
+            def log(line: str, lb: str = label) -> None:
+                err.print(f"{lb}: {line}", highlight=False, markup=False)
+
             try:
-                side = envs.build_env(
-                    spec, root=root, log=lambda line, lb=label: err.print(f"{lb}: {line}")
-                )
+                side = envs.build_env(spec, root=root, log=log)
             except envs.EnvError as exc:
                 fail(f"{label} environment: {exc}", exc.code)
             how = "cached" if side.cached else "built"

@@ -232,6 +232,8 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
         "profiles": profiles,
         "figures": drawn,
         "figures_dir": FIGURES_DIR,
+        # release histories need the results folder: build_report fills them in
+        "histories": [],
     }
 
 
