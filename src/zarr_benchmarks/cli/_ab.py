@@ -4,7 +4,7 @@ and ``zarr-benchmarks noise learn``: each benchmark's noise from A/A comparisons
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +13,73 @@ from zarr_benchmarks.cli._common import fail, shown_path
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
+
+
+def _suite_env(
+    preset: str,
+    size: str,
+    modality: list[str] | None,
+    codec: list[str] | None,
+    layout: list[str] | None = None,
+    suite: list[str] | None = None,
+) -> dict[str, str]:
+    """The suite's ``ZARR_BENCHMARKS_*`` selection, validated before anything runs."""
+    from zarr_benchmarks.asv_run import PRESETS, SIZES, RunOptions, filter_env
+    from zarr_benchmarks.presets import get_matrix
+
+    if preset not in PRESETS:
+        fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
+    if size not in SIZES:
+        fail(f"--size must be one of {', '.join(SIZES)}, not {size!r}")
+    options = RunOptions(
+        modalities=_split(modality),
+        codecs=_split(codec),
+        layouts=_split(layout),
+        suites=_split(suite) or ["cputime"],
+        preset=preset,
+        size=size,
+    )
+    env = {k: v for k, v in filter_env(options, {}).items() if k.startswith("ZARR_BENCH")}
+    try:
+        get_matrix(preset, environ=env)
+    except ValueError as exc:
+        fail(str(exc))
+    return env
+
+
+def _clone_and_machine() -> tuple[Path, str, Any]:
+    """This clone's root, its HEAD and the checked machine (exit 2/1 with the reason)."""
+    from zarr_benchmarks.asv_run import RunError, check_asv, find_clone, head_commit
+    from zarr_benchmarks.machine import MachineError, check_machine
+
+    try:
+        check_asv()
+        root = find_clone(".")
+        return root, head_commit(root), check_machine(root)
+    except RunError as exc:
+        fail(str(exc), exc.code)
+    except MachineError as exc:
+        fail(str(exc), 1)
+
+
+def _build(label: str, spec: Any, root: Path) -> Any:
+    """Build (or take from the cache) one side's environment, saying which."""
+    from rich.console import Console
+
+    from zarr_benchmarks import envs
+
+    err = Console(stderr=True)
+
+    def log(line: str) -> None:
+        err.print(f"{label}: {line}", highlight=False, markup=False)
+
+    try:
+        side = envs.build_env(spec, root=root, log=log)
+    except envs.EnvError as exc:
+        fail(f"{label} environment: {exc}", exc.code)
+    how = "cached" if side.cached else "built"
+    Console().print(f"{label}: {spec.text} ({how})", highlight=False, markup=False)
+    return side
 
 
 def register(app: typer.Typer) -> None:
@@ -78,39 +145,9 @@ def register(app: typer.Typer) -> None:
 
         from zarr_benchmarks import compare as cmp
         from zarr_benchmarks import envab, envs
-        from zarr_benchmarks.asv_run import (
-            PRESETS,
-            SIZES,
-            RunError,
-            RunOptions,
-            check_asv,
-            filter_env,
-            find_clone,
-            head_commit,
-        )
-        from zarr_benchmarks.machine import MachineError, check_machine
-        from zarr_benchmarks.presets import get_matrix
 
         console, err = Console(), Console(stderr=True)
-        if preset not in PRESETS:
-            fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
-        if size not in SIZES:
-            fail(f"--size must be one of {', '.join(SIZES)}, not {size!r}")
-        run_options = RunOptions(
-            modalities=_split(modality),
-            codecs=_split(codec),
-            layouts=_split(layout),
-            suites=_split(suite) or ["cputime"],
-            preset=preset,
-            size=size,
-        )
-        suite_env = {
-            k: v for k, v in filter_env(run_options, {}).items() if k.startswith("ZARR_BENCH")
-        }
-        try:
-            get_matrix(preset, environ=suite_env)
-        except ValueError as exc:
-            fail(str(exc))
+        suite_env = _suite_env(preset, size, modality, codec, layout, suite)
         try:
             base_spec = envs.parse_spec(base, side="base")
             new_spec = envs.parse_spec(new, side="new")
@@ -124,28 +161,11 @@ def register(app: typer.Typer) -> None:
                 model = load_noise(noise)
             except cmp.CompareInputError as exc:
                 fail(str(exc), 2)
-        try:
-            check_asv()
-            root = find_clone(".")
-            commit = head_commit(root)
-            machine = check_machine(root)
-        except RunError as exc:
-            fail(str(exc), exc.code)
-        except MachineError as exc:
-            fail(str(exc), 1)
-        sides = {}
-        for label, spec in (("base", base_spec), ("new", new_spec)):
-
-            def log(line: str, lb: str = label) -> None:
-                err.print(f"{lb}: {line}", highlight=False, markup=False)
-
-            try:
-                side = envs.build_env(spec, root=root, log=log)
-            except envs.EnvError as exc:
-                fail(f"{label} environment: {exc}", exc.code)
-            how = "cached" if side.cached else "built"
-            console.print(f"{label}: {spec.text} ({how})", highlight=False, markup=False)
-            sides[label] = side
+        root, commit, machine = _clone_and_machine()
+        sides = {
+            label: _build(label, spec, root)
+            for label, spec in (("base", base_spec), ("new", new_spec))
+        }
         options = envab.ABOptions(
             blocks=blocks,
             samples=samples,
@@ -222,54 +242,20 @@ def register(app: typer.Typer) -> None:
         from zarr_benchmarks import envab, envs
         from zarr_benchmarks import history as hist
         from zarr_benchmarks._jsonio import atomic_write_json
-        from zarr_benchmarks.asv_run import (
-            RunError,
-            RunOptions,
-            check_asv,
-            filter_env,
-            find_clone,
-            head_commit,
-        )
         from zarr_benchmarks.compare import CompareInputError
-        from zarr_benchmarks.machine import MachineError, check_machine
         from zarr_benchmarks.reduce import result_filename
 
         console, err = Console(), Console(stderr=True)
+        suite_env = _suite_env(preset, size, modality, codec)
         try:
             chosen = _split(versions) or envs.index_versions(package, prefix="3.")
-        except envs.EnvError as exc:
-            fail(str(exc), exc.code)
-        if len(chosen) < 2:
-            fail(f"--versions: need at least two versions of {package}, got {chosen}")
-        run_options = RunOptions(
-            modalities=_split(modality),
-            codecs=_split(codec),
-            suites=["cputime"],
-            preset=preset,
-            size=size,
-        )
-        suite_env = {
-            k: v for k, v in filter_env(run_options, {}).items() if k.startswith("ZARR_BENCH")
-        }
-        try:
+            if len(chosen) < 2:
+                fail(f"--versions: need at least two versions of {package}, got {chosen}")
             specs = {v: envs.parse_spec(f"{package}=={v} {with_}".strip(), side=v) for v in chosen}
-            check_asv()
-            root = find_clone(".")
-            commit = head_commit(root)
-            machine = check_machine(root)
         except envs.EnvError as exc:
             fail(str(exc), exc.code)
-        except RunError as exc:
-            fail(str(exc), exc.code)
-        except MachineError as exc:
-            fail(str(exc), 1)
-        sides = {}
-        for version, spec in specs.items():
-            try:
-                sides[version] = envs.build_env(spec, root=root)
-            except envs.EnvError as exc:
-                fail(f"{package} {version}: {exc}", exc.code)
-            console.print(f"{package} {version}: ready", highlight=False)
+        root, commit, machine = _clone_and_machine()
+        sides = {v: _build(f"{package} {v}", spec, root) for v, spec in specs.items()}
         options = envab.ABOptions(
             blocks=blocks,
             samples=samples,
