@@ -483,3 +483,51 @@ def test_cli_exit_2_on_missing_and_cross_machine(
     res = CliRunner().invoke(app, ["compare", str(pa), str(pb), "--cross-machine"])
     assert res.exit_code == 0, res.output
     assert "normalised" in res.stdout
+
+
+def test_cli_halved_ratio_doubled_memory_failing_and_value_only(tmp_path: Path) -> None:
+    """The four "compare" cases of the regression-tracking issue, through the CLI."""
+    ratio = {"type": "track", "unit": "ratio"}
+    base = make_doc(
+        [
+            _one("bench_write.Write.track_compression_ratio", [3.0], **ratio),
+            _one("bench_write.Write.peakmem_write", [1.0e8], type="peakmem"),
+            _one("bench_read.Read.time_read", [0.010]),
+            _one("bench_read.ReadRegion.time_read_plane", [0.002]),
+        ]
+    )
+    bigger = make_doc(
+        [
+            _one("bench_write.Write.track_compression_ratio", [1.5], **ratio),
+            _one("bench_write.Write.peakmem_write", [2.0e8], type="peakmem"),
+            _one("bench_read.Read.time_read", [0.010]),
+            _one("bench_read.ReadRegion.time_read_plane", [0.002]),
+        ]
+    )
+    slower = make_doc(
+        [
+            _one("bench_write.Write.track_compression_ratio", [3.0], **ratio),
+            _one("bench_write.Write.peakmem_write", [1.0e8], type="peakmem"),
+            _one("bench_read.Read.time_read", [0.020]),
+            _one("bench_read.ReadRegion.time_read_plane", [], status="failed"),
+        ]
+    )
+    paths = {n: _write(tmp_path / f"result_{n}.json", d) for n, d in
+             (("base", base), ("bigger", bigger), ("slower", slower))}  # fmt: skip
+    runner = CliRunner()
+    res = runner.invoke(app, ["compare", str(paths["base"]), str(paths["bigger"]), "--markdown"])
+    assert res.exit_code == 1, res.output
+    regressions = [line for line in res.stdout.splitlines() if "| 🔴 |" in line]
+    assert len(regressions) == 2
+    assert any("track_compression_ratio" in line and "lower" in line for line in regressions)
+    assert any("peakmem_write" in line and "more memory" in line for line in regressions)
+    res = runner.invoke(app, ["compare", str(paths["base"]), str(paths["slower"]), "--json"])
+    assert res.exit_code == 1
+    status = {r["name"]: (r["status"], r["detail"]) for r in json.loads(res.stdout)["rows"]}
+    assert status["bench_read.Read.time_read"][0] == "regression"  # value only, 2x
+    assert status["bench_read.ReadRegion.time_read_plane"] == (
+        "regression",
+        "newly failing (ran in base, fails in new)",
+    )
+    res = runner.invoke(app, ["compare", str(paths["base"]), str(paths["base"])])
+    assert res.exit_code == 0 and "no regression" in res.stdout
