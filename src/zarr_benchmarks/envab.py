@@ -78,7 +78,7 @@ class EnvABError(RuntimeError):
 class ABOptions:
     """What to run and how to judge it."""
 
-    blocks: int = 6
+    blocks: int = 12
     #: samples per benchmark per block (asv ``repeat``); ``None`` keeps the preset's
     samples: int | None = 7
     bench: list[str] = field(default_factory=list)

@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
         new: Annotated[str, typer.Option("--new", help="NEW side, same forms as --base.")],
         blocks: Annotated[
             int, typer.Option(help="Interleaved blocks per side (the unit of replication).")
-        ] = 6,
+        ] = 12,
         samples: Annotated[int, typer.Option(help="Samples per benchmark per block.")] = 7,
         preset: Annotated[str, typer.Option(help="Parameter matrix: quick, default, full.")] = (
             "quick"
