@@ -60,13 +60,19 @@ def _block_suite(
 
 
 def test_block_aa_with_shared_drift_raises_no_alarm() -> None:
-    """Machine drift shared by the two sides of each block pair cancels in the pairing."""
+    """Machine drift shared by the two sides of each block pair cancels in the pairing.
+
+    600 comparisons of identical code under a 15% drift: at most 1% may alarm (the
+    99% intervals allow 0.5% per direction before the threshold is even applied).
+    """
     rng = np.random.default_rng(1)
+    alarms = 0
     for _ in range(20):
         base, new = _block_suite(rng, 30, drift=0.15)
         comp = cmp.compare_docs([("base", base)], [("new", new)])
-        assert _alarms(comp) == []
+        alarms += len(_alarms(comp))
         assert {r.method for r in comp.rows} == {"blocks"}
+    assert alarms <= 6
 
 
 def test_block_slowdown_found_with_interval_containing_the_truth() -> None:

@@ -44,17 +44,29 @@ def test_paired_block_stats_needs_enough_positive_blocks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("low", "high", "expected"),
+    ("low", "high", "ratio", "expected"),
     [
-        (1.05, 1.20, "up"),
-        (0.80, 0.95, "down"),
-        (0.99, 1.02, "unchanged"),
-        (0.99, 1.10, "inconclusive"),
-        (0.90, 1.01, "inconclusive"),
+        (1.05, 1.20, 1.12, "up"),
+        (1.01, 1.10, 1.05, "up"),  # significant and beyond the band: found
+        (1.01, 1.04, 1.02, "inconclusive"),  # significant but inside the band
+        (0.99, 1.10, 1.05, "inconclusive"),  # beyond the band but not significant
+        (0.80, 0.95, 0.87, "down"),
+        (0.90, 0.99, 0.95, "down"),
+        (0.99, 1.02, 1.00, "unchanged"),
+        (0.90, 1.01, 0.95, "inconclusive"),
     ],
 )
-def test_verdict_against_the_band(low: float, high: float, expected: str) -> None:
-    assert stats.verdict(low, high, 0.03) == expected
+def test_verdict_needs_significance_and_size(
+    low: float, high: float, ratio: float, expected: str
+) -> None:
+    assert stats.verdict(low, high, 0.03, ratio) == expected
+
+
+def test_verdict_rejects_an_estimate_outside_its_interval() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        stats.verdict(1.0, 1.1, 0.03, 1.2)
+    with pytest.raises(ValueError, match="threshold"):
+        stats.verdict(1.0, 1.1, -0.1, 1.05)
 
 
 def test_interval_coverage_on_paired_noise() -> None:
@@ -82,5 +94,9 @@ def test_learned_noise_threshold_and_minimum_detectable_change() -> None:
     t = stats.t_critical(0.99, 10)
     assert noise.minimum_detectable(t) > noise.threshold
     assert stats.minimum_detectable(0.02, 0.0, t) == pytest.approx(0.02)
+    # with a wide interval, significance (not the threshold) limits what is found
+    assert stats.minimum_detectable(0.01, 0.05, t) == pytest.approx(
+        math.expm1((t + stats.POWER_Z) * 0.05)
+    )
     with pytest.raises(ValueError):
         stats.learn_noise([], [])

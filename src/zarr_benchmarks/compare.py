@@ -805,9 +805,9 @@ def _block_verdicts(
     """Paired block verdicts: a ``1 - alpha`` interval per row against its noise band.
 
     No multiplicity correction is applied to the intervals: a row changes only when its
-    whole interval lies beyond the band, so under "nothing changed" an alarm needs the
-    estimate to exceed the band *and* the interval's reach; the false-alarm rate this
-    gives is measured on real A/A runs (docs/regression-tracking.md).
+    interval excludes "no change" *and* its estimate lies beyond the band, so under
+    "nothing changed" an alarm needs both at once; the false-alarm rate this gives is
+    measured on real A/A runs (docs/regression-tracking.md).
     """
     if not pending:
         return
@@ -831,12 +831,12 @@ def _block_verdicts(
             row.noise_source = "default minimum effect (no noise model)"
         t_crit = stats.t_critical(confidence, bs.n_pairs)
         row.mdc = stats.minimum_detectable(row.threshold, bs.se_log, t_crit)
-        v = stats.verdict(bs.ci_low, bs.ci_high, row.threshold)
+        v = stats.verdict(bs.ci_low, bs.ci_high, row.threshold, bs.ratio)
         if v in {"up", "down"}:
             row.status = _direction(row, v == "up")
         elif v == "inconclusive":
             row.status = "inconclusive"
-            row.detail = "interval straddles the noise threshold: more blocks would decide"
+            row.detail = "not significant beyond the noise threshold: more blocks would decide"
 
 
 def compare_docs(

@@ -9,8 +9,8 @@ run next to the other side's block of the same benchmark.
 
 - :func:`paired_block_stats` -- mean log ratio of paired block medians with a
   Student-t interval over the pairs;
-- :func:`verdict` -- up / down / unchanged / inconclusive for an interval against a
-  band of changes too small to matter;
+- :func:`verdict` -- up / down for a significant change beyond a band of changes too
+  small to matter, unchanged for an interval inside it, inconclusive otherwise;
 - :class:`Noise` and :func:`learn_noise` -- a benchmark's own noise on a machine,
   learned from real A/A comparisons, giving its threshold and minimum detectable change.
 """
@@ -110,28 +110,31 @@ POWER_Z = 0.8416
 def minimum_detectable(threshold: float, se_log: float, t_crit: float) -> float:
     """Smallest relative change found with about 80% power.
 
-    A change is found when its whole interval clears the threshold: the estimate must
-    exceed ``log1p(threshold) + t_crit * se``, and it does so 80% of the time when the
-    truth lies ``POWER_Z`` standard errors further out.
+    A change is found when its estimate is both significant (beyond ``t_crit * se``)
+    and beyond the threshold (see :func:`verdict`); it is so 80% of the time when the
+    truth lies ``POWER_Z`` standard errors further out than the larger of the two.
     """
-    return math.expm1(math.log1p(threshold) + (t_crit + POWER_Z) * se_log)
+    return math.expm1(max(math.log1p(threshold), t_crit * se_log) + POWER_Z * se_log)
 
 
-def verdict(low: float, high: float, threshold: float) -> str:
-    """``"up"``, ``"down"``, ``"unchanged"`` or ``"inconclusive"`` for a ratio interval.
+def verdict(low: float, high: float, threshold: float, ratio: float) -> str:
+    """``"up"``, ``"down"``, ``"unchanged"`` or ``"inconclusive"`` for a ratio estimate.
 
-    The interval ``[low, high]`` (NEW / BASE) is compared with the band
-    ``[1 / (1 + threshold), 1 + threshold]`` of changes too small to matter (or to be
-    told from this benchmark's noise): entirely above is ``up``, entirely below
-    ``down``, entirely inside ``unchanged``; an interval that straddles an edge of the
-    band cannot decide, ``inconclusive``.
+    A change must be *significant* and *large enough*: ``up`` when the interval
+    ``[low, high]`` (NEW / BASE) lies wholly above 1 and the estimate ``ratio`` above
+    ``1 + threshold``; ``down`` mirrored. ``unchanged`` when the whole interval lies
+    inside the band ``[1 / (1 + threshold), 1 + threshold]`` of changes too small to
+    matter (or to be told from this benchmark's noise). Anything else cannot decide:
+    ``inconclusive`` (a real but small change, or too few blocks).
     """
     if threshold < 0:
         raise ValueError(f"threshold must be >= 0, got {threshold}")
+    if not low <= ratio <= high:
+        raise ValueError(f"the estimate {ratio} lies outside its interval [{low}, {high}]")
     upper, lower = 1.0 + threshold, 1.0 / (1.0 + threshold)
-    if low > upper:
+    if low > 1.0 and ratio > upper:
         return "up"
-    if high < lower:
+    if high < 1.0 and ratio < lower:
         return "down"
     if low >= lower and high <= upper:
         return "unchanged"
