@@ -14,7 +14,7 @@ with the current statistics.
 
 Usage::
 
-    .venv/bin/python scripts/ab_campaign.py --runs 10 --output results/ab-campaign
+    .venv/bin/python scripts/ab_campaign.py --runs 10 --output docs/data/ab-campaign
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=16)
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--spec", default="zarr==3.1.6", help="packages of both sides")
-    parser.add_argument("--output", type=Path, default=ROOT / "results" / "ab-campaign")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "data" / "ab-campaign")
     parser.add_argument("--env-folder", type=Path, default=Path("/tmp/zb-campaign-envs"))
     args = parser.parse_args()
     venv = injected_env(args.spec, args.env_folder)

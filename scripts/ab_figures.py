@@ -14,7 +14,7 @@ the code: re-run this script after changing :mod:`zarr_benchmarks.compare` or
 
 Usage::
 
-    .venv/bin/python scripts/ab_figures.py results/ab-campaign [--json summary.json]
+    .venv/bin/python scripts/ab_figures.py docs/data/ab-campaign [--json summary.json]
 """
 
 from __future__ import annotations
