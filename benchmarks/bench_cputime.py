@@ -11,7 +11,7 @@ default preset, and in ``zarr-benchmarks ab``'s default selection).
 
 import time
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, make_case
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, make_case
 
 
 class _CPUBase:

@@ -1,6 +1,6 @@
 """Zarr format 2 against format 3 for the same codec and chunks."""
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, make_case
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, make_case
 
 
 class Format:

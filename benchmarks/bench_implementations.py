@@ -11,10 +11,10 @@ narrows the list.
 
 from pathlib import Path
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, load_data
-from zarr_benchmarks.cases import Case
-from zarr_benchmarks.codecs import get_codec
-from zarr_benchmarks.implementations import benchmark_implementations
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, load_data
+from zarr_benchmarks.suite.cases import Case
+from zarr_benchmarks.suite.codecs import get_codec
+from zarr_benchmarks.suite.implementations import benchmark_implementations
 
 IMPLEMENTATIONS = benchmark_implementations()
 

@@ -3,7 +3,7 @@ compression ratio, and the quality of the decoded data (PSNR, SSIM, MAE).
 
 The first codec is a lossless reference. Modalities are the float ones of the
 preset (``cryoet`` and ``mri`` when the preset has none); codecs come from
-``zarr_benchmarks.codecs.lossy.benchmark_lossy_codecs`` or
+``zarr_benchmarks.suite.codecs.lossy.benchmark_lossy_codecs`` or
 ``ZARR_BENCHMARKS_LOSSY_CODECS``. A codec that does not apply to a modality's
 dtype raises ``NotImplementedError`` in ``setup`` (skipped).
 """
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from zarr_benchmarks import quality
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, load_data
-from zarr_benchmarks.cases import Case
-from zarr_benchmarks.codecs import get_codec
-from zarr_benchmarks.codecs.lossy import benchmark_lossy_codecs
-from zarr_benchmarks.modalities import get_modality
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.suite import quality
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, load_data
+from zarr_benchmarks.suite.cases import Case
+from zarr_benchmarks.suite.codecs import get_codec
+from zarr_benchmarks.suite.codecs.lossy import benchmark_lossy_codecs
 
 MODALITIES = tuple(m for m in MATRIX.modalities if np.dtype(get_modality(m).dtype).kind == "f")
 MODALITIES = MODALITIES or (("cryoet",) if MATRIX.name == "quick" else ("cryoet", "mri"))

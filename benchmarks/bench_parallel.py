@@ -12,15 +12,15 @@ import atexit
 import concurrent.futures as cf
 from pathlib import Path
 
-from zarr_benchmarks import patterns, zarr_io
-from zarr_benchmarks.asv_support import (
+from zarr_benchmarks.suite import patterns, zarr_io
+from zarr_benchmarks.suite.asv_support import (
     MATRIX,
     data_file,
     generate_data_files,
     keep_suite,
     load_data,
 )
-from zarr_benchmarks.codecs import get_codec
+from zarr_benchmarks.suite.codecs import get_codec
 
 _POOLS = {}
 

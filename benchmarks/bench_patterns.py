@@ -2,20 +2,20 @@
 warm reads, and the codec-alone ceiling of each read pattern.
 
 The regions are built in ``setup`` (untimed); the timed call is the loop of Zarr
-reads or writes in :mod:`zarr_benchmarks.patterns`.
+reads or writes in :mod:`zarr_benchmarks.suite.patterns`.
 """
 
 from pathlib import Path
 
-from zarr_benchmarks import patterns, zarr_io
-from zarr_benchmarks.asv_support import (
+from zarr_benchmarks.suite import patterns, zarr_io
+from zarr_benchmarks.suite.asv_support import (
     MATRIX,
     generate_data_files,
     keep_suite,
     load_data,
     make_case,
 )
-from zarr_benchmarks.codecs import get_codec
+from zarr_benchmarks.suite.codecs import get_codec
 
 MODALITIES = list(MATRIX.modalities[:2])
 N_ROIS = 32
@@ -83,7 +83,7 @@ class PatternCeilings:
         generate_data_files(MATRIX.modalities, MATRIX.size)
 
     def setup(self, modality, codec, chunks):
-        from zarr_benchmarks.chunking import resolve_layout
+        from zarr_benchmarks.data.chunking import resolve_layout
 
         data = load_data(modality, MATRIX.size)
         layout = resolve_layout(chunks, data.shape)

@@ -4,7 +4,7 @@
 checks, outside the timed region, that reading it back gives the data written.
 """
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, make_case
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, make_case
 
 
 class _ReadBase:

@@ -4,10 +4,10 @@ They show how much of a codec's own speed Zarr delivers, and let ``compare
 --cross-machine`` normalise figures between machines.
 """
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, load_data
-from zarr_benchmarks.ceilings import CodecCeiling, memory_copy_bandwidth
-from zarr_benchmarks.chunking import resolve_layout
-from zarr_benchmarks.codecs import get_codec
+from zarr_benchmarks.data.chunking import resolve_layout
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, load_data
+from zarr_benchmarks.suite.ceilings import CodecCeiling, memory_copy_bandwidth
+from zarr_benchmarks.suite.codecs import get_codec
 
 
 class CodecCeilings:

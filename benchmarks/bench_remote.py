@@ -8,16 +8,16 @@ process if it is killed. Skipped with the reason when the ``s3`` extra is missin
 
 import atexit
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, load_data
-from zarr_benchmarks.codecs import get_codec
-from zarr_benchmarks.patterns import layout_with_units
-from zarr_benchmarks.zarr_io import ArraySettings
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, load_data
+from zarr_benchmarks.suite.codecs import get_codec
+from zarr_benchmarks.suite.patterns import layout_with_units
+from zarr_benchmarks.suite.zarr_io import ArraySettings
 
 _SERVER = []
 
 
 def _server():
-    from zarr_benchmarks import remote
+    from zarr_benchmarks.suite import remote
 
     if not _SERVER:
         try:
@@ -49,7 +49,7 @@ class _RemoteBase:
         generate_data_files(MATRIX.modalities, MATRIX.size)
 
     def _prepare(self, modality, codec, client):
-        from zarr_benchmarks import remote
+        from zarr_benchmarks.suite import remote
 
         self.remote = remote
         self.server = _server()

@@ -9,9 +9,9 @@ frames per second.
 
 from pathlib import Path
 
-from zarr_benchmarks import patterns
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, keep_suite, load_data
-from zarr_benchmarks.modalities import get_modality
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.suite import patterns
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, load_data
 
 TIME_POINTS = 3
 POSITIONS = 2
@@ -52,7 +52,7 @@ class Streaming:
             )
 
     def teardown(self, modality, codec, chunks, mode):
-        from zarr_benchmarks.zarr_io import remove_tree
+        from zarr_benchmarks.suite.zarr_io import remove_tree
 
         remove_tree(self.root)
 

@@ -1,7 +1,7 @@
 """Whole-array writes: time, compression ratio and peak memory.
 
 Parameters come from the preset (``ZARR_BENCHMARKS_PRESET``, see
-``zarr_benchmarks.presets``). Each sample writes into a fresh, empty array
+``zarr_benchmarks.suite.presets``). Each sample writes into a fresh, empty array
 created in ``setup``; the timed region is the single Zarr assignment.
 ``write_empty_chunks`` is an explicit parameter (zarr's default, ``False``: every
 chunk is compared with the fill value and all-fill chunks are skipped);
@@ -10,7 +10,7 @@ chunk is compared with the fill value and all-fill chunks are skipped);
 
 import dataclasses
 
-from zarr_benchmarks.asv_support import MATRIX, generate_data_files, make_case
+from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, make_case
 
 
 def _case(modality, codec, chunks, write_empty_chunks):

@@ -3,7 +3,7 @@
 The page (``templates/dashboard/index.html``) loads ``static/dashboard.js`` and
 ``static/dashboard.css`` from this app (no CDN) and fetches ``/dashboard/data.json``,
 which this blueprint builds from the store with the report's own table code
-(:mod:`zarr_benchmarks.report.table`), so the dashboard and ``zarr-benchmarks report``
+(:mod:`zarr_benchmarks.analyse.report.table`), so the dashboard and ``zarr-benchmarks report``
 show the same numbers.  Charts are drawn client-side as SVG by plain JavaScript.
 """
 
@@ -28,7 +28,7 @@ bp = Blueprint(
     static_url_path="/dashboard/static",
 )
 
-#: metrics the dashboard tabulates and charts (see zarr_benchmarks.report.table.METRICS)
+#: metrics the dashboard tabulates and charts (see zarr_benchmarks.analyse.report.table.METRICS)
 _ROW_METRICS = ("write", "read", "ratio")
 _cache_lock = threading.Lock()
 _cache: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = {}
@@ -88,7 +88,7 @@ def _read_all(store: Any, entries: list[Any], notes: list[str]) -> list[tuple[st
 
 def build_payload(store: Any, entries: dict[str, list[Any]]) -> dict[str, Any]:
     """Build the ``data.json`` document from the store's entries."""
-    from zarr_benchmarks.report.table import latest, records_from_documents
+    from zarr_benchmarks.analyse.report.table import latest, records_from_documents
 
     notes: list[str] = []
     machines = {

@@ -1,7 +1,7 @@
 """Benchmark jobs: a SQLite-persisted queue and a bounded pool of workers.
 
 A job is a webhook payload (``{"dataset": ..., "benchmark": ...}``) run with
-:func:`zarr_benchmarks.runner.run_benchmark_request`, the same code path as the direct
+:func:`zarr_benchmarks.run.runner.run_benchmark_request`, the same code path as the direct
 API.  Every state change is written to SQLite before it is reported, so a restart loses
 no job: queued jobs stay queued and jobs that were running are queued again.
 
@@ -74,7 +74,7 @@ def validate_payload(payload: Any) -> None:
         If the runner module is missing.
     """
     try:
-        from zarr_benchmarks.runner import parse_benchmark_request
+        from zarr_benchmarks.run.runner import parse_benchmark_request
     except ImportError as exc:
         raise RunnerUnavailable(f"the benchmark runner is not available: {exc}") from None
     if not isinstance(payload, Mapping):
@@ -84,7 +84,7 @@ def validate_payload(payload: Any) -> None:
 
 def execute_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Run one job; importable by worker processes and Dask workers."""
-    from zarr_benchmarks.runner import run_benchmark_request
+    from zarr_benchmarks.run.runner import run_benchmark_request
 
     return _jsonable(run_benchmark_request(payload))
 

@@ -802,7 +802,7 @@ class ResultStore:
         if self._aggregate_disabled:
             return
         try:
-            from zarr_benchmarks.aggregate import build_parquet
+            from zarr_benchmarks.share.aggregate import build_parquet
         except ImportError as exc:
             self._aggregate_disabled = True
             log.warning("aggregation disabled: %s", exc)

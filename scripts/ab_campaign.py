@@ -48,7 +48,7 @@ SLICE = [
 def injected_env(spec: str, folder: Path) -> Path:
     """A venv with ``spec`` and the slowdown shim (built once into ``folder``)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from zarr_benchmarks import envs
+    from zarr_benchmarks.run import envs
 
     side = envs.build_env(envs.parse_spec(spec), root=ROOT, cache=folder)
     venv = side.python.parent.parent

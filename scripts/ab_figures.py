@@ -2,8 +2,8 @@
 
 Every verdict is recomputed from the stored results of each run (both sides' reduced
 results with their blocks) with the statistics of this checkout, so the figures follow
-the code: re-run this script after changing :mod:`zarr_benchmarks.compare` or
-:mod:`zarr_benchmarks.stats`.
+the code: re-run this script after changing :mod:`zarr_benchmarks.analyse.compare` or
+:mod:`zarr_benchmarks.analyse.stats`.
 
 - A/A: alarms per run and per comparison, without a noise model and with one learned
   from the *other* A/A runs (leave one out);
@@ -32,8 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from zarr_benchmarks import compare as cmp  # noqa: E402
-from zarr_benchmarks import stats  # noqa: E402
+from zarr_benchmarks.analyse import compare as cmp  # noqa: E402
+from zarr_benchmarks.analyse import stats  # noqa: E402
 
 #: what scripts/ab_campaign.py injects: codec id -> extra CPU of its encode
 INJECTED = {"blosc-lz4-5-shuffle": 0.05, "blosc-zstd-5-shuffle": 0.10, "zstd-3": 0.20}

@@ -20,9 +20,9 @@ import numpy as np
 import zarr
 from zarr.storage import LocalStore
 
-from zarr_benchmarks.cases import Case
-from zarr_benchmarks.modalities import get_modality
-from zarr_benchmarks.presets import shape_for
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.suite.cases import Case
+from zarr_benchmarks.suite.presets import shape_for
 
 
 def _bootstrap_ratio(a: list[float], b: list[float], n: int = 2000) -> tuple[float, float]:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from zarr_benchmarks import patterns, remote, zarr_io
-from zarr_benchmarks.chunking import resolve_layout
-from zarr_benchmarks.codecs import get_codec
-from zarr_benchmarks.modalities import get_modality
-from zarr_benchmarks.presets import shape_for
+from zarr_benchmarks.data.chunking import resolve_layout
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.suite import patterns, remote, zarr_io
+from zarr_benchmarks.suite.codecs import get_codec
+from zarr_benchmarks.suite.presets import shape_for
 
 
 def _median(fn, prepare=lambda: None, n=5) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from zarr_benchmarks.modalities._real import REAL_VOLUMES, compare
+from zarr_benchmarks.suite.real_volumes import REAL_VOLUMES, compare
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from zarr_benchmarks._jsonio import atomic_write_json, sha256_id
-from zarr_benchmarks.modalities import get_modality
-from zarr_benchmarks.presets import shape_for
-from zarr_benchmarks.schemas import validate
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.results.schemas import validate
+from zarr_benchmarks.suite.presets import shape_for
 
 
 def machine_doc(name: str, cpu: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from zarr_benchmarks import ab
+from zarr_benchmarks.analyse import ab
 
 ASV_CONF = """{
     // tiny suite for the A/B tests
@@ -111,9 +111,9 @@ def test_resolve_ref_errors_name_the_ref(tiny_clone: tuple[Path, dict]) -> None:
 
 @pytest.mark.slow
 def test_run_ab_detects_the_slowdown_in_the_working_tree(tiny_clone: tuple[Path, dict]) -> None:
-    from zarr_benchmarks.asv_run import RunOptions, asv_command, filter_env
-    from zarr_benchmarks.environment import environment_document
-    from zarr_benchmarks.machine import collect_machine_info, machine_document
+    from zarr_benchmarks.run.asv_run import RunOptions, asv_command, filter_env
+    from zarr_benchmarks.run.environment import environment_document
+    from zarr_benchmarks.run.machine import collect_machine_info, machine_document
 
     repo, env = tiny_clone
     machine = machine_document("ab-test", collect_machine_info(repo))

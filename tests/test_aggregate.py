@@ -15,7 +15,7 @@ import pytest
 from flask_app import create_app, samples, shutdown
 from flask_app.config import PREFIX
 from zarr_benchmarks._jsonio import atomic_write_json
-from zarr_benchmarks.aggregate import AggregateError, build_parquet, collect_rows, query
+from zarr_benchmarks.share.aggregate import AggregateError, build_parquet, collect_rows, query
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zarr_benchmarks.cases import Case, DataMismatchError
-from zarr_benchmarks.zarr_io import open_array, stored_nbytes
+from zarr_benchmarks.suite.cases import Case, DataMismatchError
+from zarr_benchmarks.suite.zarr_io import open_array, stored_nbytes
 
 
 @pytest.fixture
 def data():
-    from zarr_benchmarks.modalities import get_modality
+    from zarr_benchmarks.data.modalities import get_modality
 
     return get_modality("synthetic").generate((24, 40, 40), seed=3)
 

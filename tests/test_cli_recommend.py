@@ -50,7 +50,7 @@ def test_recommend_prints_a_table_and_writes_json(tmp_path):
 def test_recommend_on_user_data(tmp_path):
     import numpy as np
 
-    from zarr_benchmarks.modalities import get_modality
+    from zarr_benchmarks.data.modalities import get_modality
 
     path = tmp_path / "stack.npy"
     np.save(path, get_modality("synthetic").generate((8, 32, 32)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zarr_benchmarks.codecs import UnknownCodecError, get_codec, list_codec_ids
-from zarr_benchmarks.codecs._base import CodecSpec
-from zarr_benchmarks.codecs._registry import CodecFamily, codec_families, register_codec
+from zarr_benchmarks.suite.codecs import UnknownCodecError, get_codec, list_codec_ids
+from zarr_benchmarks.suite.codecs._base import CodecSpec
+from zarr_benchmarks.suite.codecs._registry import CodecFamily, codec_families, register_codec
 
 ALL_IDS = list_codec_ids()
 LOSSLESS_IDS = [cid for cid in ALL_IDS if get_codec(cid).lossless]
@@ -79,8 +79,8 @@ def test_lossy_codecs_are_listed_and_marked():
 @pytest.mark.parametrize("zarr_format", [3, 2])
 @pytest.mark.parametrize("codec_id", LOSSLESS_IDS)
 def test_every_lossless_codec_round_trips_exactly_through_zarr(codec_id, zarr_format, tmp_path):
-    from zarr_benchmarks.chunking import resolve_layout
-    from zarr_benchmarks.zarr_io import ArraySettings, create_array, open_array, read, write
+    from zarr_benchmarks.data.chunking import resolve_layout
+    from zarr_benchmarks.suite.zarr_io import ArraySettings, create_array, open_array, read, write
 
     data = _fluorescence_like()
     settings = ArraySettings(get_codec(codec_id), resolve_layout("cube16", data.shape), zarr_format)
@@ -94,8 +94,8 @@ def test_every_lossless_codec_round_trips_exactly_through_zarr(codec_id, zarr_fo
 @pytest.mark.parametrize("dtype", ["uint16", "float32"])
 def test_blosc_shuffle_is_effective_through_zarr(dtype, tmp_path):
     """zarr 3 pitfall: without the right typesize, shuffle is silently a no-op."""
-    from zarr_benchmarks.chunking import resolve_layout
-    from zarr_benchmarks.zarr_io import ArraySettings, compression_ratio, create_array, write
+    from zarr_benchmarks.data.chunking import resolve_layout
+    from zarr_benchmarks.suite.zarr_io import ArraySettings, compression_ratio, create_array, write
 
     data = _fluorescence_like(dtype=dtype)
     ratios = {}
@@ -144,7 +144,7 @@ def test_third_party_family_registration():
         with pytest.raises(ValueError, match="already registered"):
             register_codec(family)
     finally:
-        from zarr_benchmarks.codecs import _registry
+        from zarr_benchmarks.suite.codecs import _registry
 
         _registry._FAMILIES.pop("identity-test")
     assert "identity-test" not in codec_families()

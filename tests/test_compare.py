@@ -24,8 +24,8 @@ from regression_helpers import (
 )
 from typer.testing import CliRunner
 
-from zarr_benchmarks import compare as cmp
-from zarr_benchmarks import stats
+from zarr_benchmarks.analyse import compare as cmp
+from zarr_benchmarks.analyse import stats
 from zarr_benchmarks.cli import app
 
 N_BENCHMARKS = 50

@@ -14,9 +14,10 @@ import pytest
 from regression_helpers import make_doc, paired_blocks
 from typer.testing import CliRunner
 
-from zarr_benchmarks import envab, envs
-from zarr_benchmarks.blocks import merge_blocks
+from zarr_benchmarks.analyse import envab
 from zarr_benchmarks.cli import app
+from zarr_benchmarks.results.blocks import merge_blocks
+from zarr_benchmarks.run import envs
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIM = ROOT / "scripts" / "slowdown_shim" / "zb_slowdown_shim.py"
@@ -133,7 +134,7 @@ def test_merge_blocks_keeps_blocks_and_statuses() -> None:
 def _aa_comparison(path: Path, seed: int, differences: list[str] | None = None) -> Path:
     import numpy as np
 
-    from zarr_benchmarks import compare as cmp
+    from zarr_benchmarks.analyse import compare as cmp
 
     rng = np.random.default_rng(seed)
     base, new = paired_blocks(rng, 0.01, drift=0.1, block_sigma=0.01)
@@ -158,7 +159,7 @@ def test_noise_learn_cli_and_compare_uses_the_model(tmp_path: Path) -> None:
     (entry,) = doc["benchmarks"].values()
     assert entry["n_runs"] == 4 and entry["threshold"] >= 0.01
 
-    from zarr_benchmarks.noise import load_noise
+    from zarr_benchmarks.analyse.noise import load_noise
 
     model = load_noise(out)
     assert list(model) == [("b.B.time_x", '{"codec":"zstd-3"}')]
@@ -283,7 +284,7 @@ def test_real_release_ab_names_the_versions_that_differ(
     assert {r["method"] for r in doc["rows"]} <= {"blocks", "deterministic"}
     base_results = list((out / "base").glob("result_*.json"))
     assert len(base_results) == 1
-    from zarr_benchmarks.schemas import validate
+    from zarr_benchmarks.results.schemas import validate
 
     validate(json.loads(base_results[0].read_text()))
     # the second run reuses both cached environments

@@ -18,7 +18,7 @@ from regression_helpers import (
 )
 from typer.testing import CliRunner
 
-from zarr_benchmarks import history as hist
+from zarr_benchmarks.analyse import history as hist
 from zarr_benchmarks.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,7 +150,7 @@ def test_cli_history_table_json_and_errors(results_dir: tuple[Path, list], tmp_p
 def test_report_draws_each_release_history_with_flagged_steps(
     results_dir: tuple[Path, list], tmp_path: Path
 ) -> None:
-    from zarr_benchmarks.report.build import HISTORY_MANIFEST, history_sections
+    from zarr_benchmarks.analyse.report.build import HISTORY_MANIFEST, history_sections
 
     path, spec = results_dir
     for other in path.glob("result_b.json"):
@@ -169,6 +169,6 @@ def test_report_draws_each_release_history_with_flagged_steps(
 
 
 def _slug(text: str) -> str:
-    from zarr_benchmarks.report.build import _slug as slug
+    from zarr_benchmarks.analyse.report.build import _slug as slug
 
     return slug(text)

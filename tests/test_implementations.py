@@ -15,11 +15,13 @@ import pytest
 import zarr
 from conftest import VENV_BIN
 
-from zarr_benchmarks import BenchmarkConfig, DatasetBenchmarkRunner, create_metadata, zarr_io
-from zarr_benchmarks.cases import Case
-from zarr_benchmarks.chunking import resolve_layout
-from zarr_benchmarks.codecs import get_codec
-from zarr_benchmarks.implementations import (
+from zarr_benchmarks import BenchmarkConfig, DatasetBenchmarkRunner, create_metadata
+from zarr_benchmarks.data.chunking import resolve_layout
+from zarr_benchmarks.run.runner import parse_benchmark_request
+from zarr_benchmarks.suite import zarr_io
+from zarr_benchmarks.suite.cases import Case
+from zarr_benchmarks.suite.codecs import get_codec
+from zarr_benchmarks.suite.implementations import (
     ImplementationUnavailable,
     UnknownImplementationError,
     benchmark_implementations,
@@ -31,9 +33,8 @@ from zarr_benchmarks.implementations import (
     unregister_implementation,
     write_array,
 )
-from zarr_benchmarks.implementations.zarrs_impl import pipeline_name
-from zarr_benchmarks.runner import parse_benchmark_request
-from zarr_benchmarks.zarr_io import ArraySettings
+from zarr_benchmarks.suite.implementations.zarrs_impl import pipeline_name
+from zarr_benchmarks.suite.zarr_io import ArraySettings
 
 IMPLS = ("zarr-python", "tensorstore", "zarrs")
 SHAPE = (20, 24, 36)  # not a multiple of the chunks: partial edge chunks too
@@ -246,7 +247,7 @@ def test_tensorstore_reports_itself_missing_when_its_import_fails(tmp_path):
     # a machine without the extra takes.
     (tmp_path / "tensorstore.py").write_text("raise ImportError('no tensorstore here')\n")
     code = (
-        "from zarr_benchmarks.implementations import get_implementation, require\n"
+        "from zarr_benchmarks.suite.implementations import get_implementation, require\n"
         "print(get_implementation('tensorstore').available())\n"
         "try:\n    require('tensorstore')\n"
         "except NotImplementedError as e:\n    print('SKIP', e)\n"

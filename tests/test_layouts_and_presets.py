@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from zarr_benchmarks.chunking import LayoutError, resolve_layout
-from zarr_benchmarks.presets import get_matrix, shape_for
+from zarr_benchmarks.data.chunking import LayoutError, resolve_layout
+from zarr_benchmarks.suite.presets import get_matrix, shape_for
 
 
 @pytest.mark.parametrize(

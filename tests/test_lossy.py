@@ -7,13 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from zarr_benchmarks import BenchmarkConfig, DatasetBenchmarkRunner, create_metadata, quality
-from zarr_benchmarks.cases import Case, DataMismatchError
-from zarr_benchmarks.chunking import resolve_layout
-from zarr_benchmarks.codecs import UnknownCodecError, get_codec, list_codec_ids
-from zarr_benchmarks.codecs.lossy import benchmark_lossy_codecs, list_lossy_ids
-from zarr_benchmarks.modalities import get_modality
-from zarr_benchmarks.zarr_io import ArraySettings, compression_ratio, create_array, open_array
+from zarr_benchmarks import BenchmarkConfig, DatasetBenchmarkRunner, create_metadata
+from zarr_benchmarks.data.chunking import resolve_layout
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.suite import quality
+from zarr_benchmarks.suite.cases import Case, DataMismatchError
+from zarr_benchmarks.suite.codecs import UnknownCodecError, get_codec, list_codec_ids
+from zarr_benchmarks.suite.codecs.lossy import benchmark_lossy_codecs, list_lossy_ids
+from zarr_benchmarks.suite.zarr_io import ArraySettings, compression_ratio, create_array, open_array
 
 pytestmark = pytest.mark.filterwarnings("ignore:Numcodecs codecs are not in the Zarr")
 

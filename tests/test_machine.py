@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from zarr_benchmarks import machine as m
-from zarr_benchmarks.schemas import validate
+from zarr_benchmarks.results.schemas import validate
+from zarr_benchmarks.run import machine as m
 
 ASV_CONF = {
     "version": 1,

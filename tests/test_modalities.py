@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from zarr_benchmarks.chunking import resolve_layout
-from zarr_benchmarks.codecs import get_codec
-from zarr_benchmarks.dataset_types import DatasetType, create_metadata
-from zarr_benchmarks.modalities import get_modality
-from zarr_benchmarks.modalities._builtin import BUILTIN_MODALITIES
-from zarr_benchmarks.modalities._calibration import measure_modality_ratio, measure_ratio
+from zarr_benchmarks.data.chunking import resolve_layout
+from zarr_benchmarks.data.dataset_types import DatasetType, create_metadata
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.data.modalities._builtin import BUILTIN_MODALITIES
+from zarr_benchmarks.suite.calibration import measure_modality_ratio, measure_ratio
+from zarr_benchmarks.suite.codecs import get_codec
 
 EXPECTED_MEMBERS = [
     "CRYOET",

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 import multi_dataset_benchmark
-from zarr_benchmarks import runner as zb_runner
-from zarr_benchmarks.dataset_types import BenchmarkConfig, create_mri_metadata
+from zarr_benchmarks.data.dataset_types import create_mri_metadata
+from zarr_benchmarks.run import runner as zb_runner
+from zarr_benchmarks.suite.config import BenchmarkConfig
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "origin" / "mri_benchmark.py"
 

@@ -8,10 +8,10 @@ import concurrent.futures as cf
 import numpy as np
 import pytest
 
-from zarr_benchmarks import patterns, zarr_io
-from zarr_benchmarks.chunking import resolve_layout
-from zarr_benchmarks.codecs import get_codec
-from zarr_benchmarks.modalities import get_modality
+from zarr_benchmarks.data.chunking import resolve_layout
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.suite import patterns, zarr_io
+from zarr_benchmarks.suite.codecs import get_codec
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zarr_benchmarks.cli import app
-from zarr_benchmarks.readers import (
+from zarr_benchmarks.data.readers import (
     FrameStack,
     Reader,
     ReaderUnavailable,
@@ -30,7 +30,7 @@ from zarr_benchmarks.readers import (
     split_inner,
     unregister_reader,
 )
-from zarr_benchmarks.userdata import UserDataError, load_user_data
+from zarr_benchmarks.data.userdata import UserDataError, load_user_data
 
 runner = CliRunner()
 

@@ -13,8 +13,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from zarr_benchmarks.modalities import get_modality
-from zarr_benchmarks.modalities._real import REAL_VOLUMES, compare, mrcfile_sdist_file
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.suite.real_volumes import REAL_VOLUMES, compare, mrcfile_sdist_file
 
 INSTALLED = [v for v in REAL_VOLUMES if "sdist" not in v.package]
 
@@ -54,7 +54,7 @@ def test_real_emd_map_from_mrcfile_sdist() -> None:
     temp folder) reads with its header voxel size, and is recorded against cryoet."""
     if importlib.util.find_spec("mrcfile") is None:
         pytest.skip("mrcfile missing: install the extra zarr-benchmarks[mrc]")
-    from zarr_benchmarks.userdata import load_user_data
+    from zarr_benchmarks.data.userdata import load_user_data
 
     try:
         path = mrcfile_sdist_file("EMD-3001.map")

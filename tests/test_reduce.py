@@ -13,16 +13,11 @@ from pathlib import Path
 import pytest
 
 from zarr_benchmarks._jsonio import canonical_dumps, pretty_dumps, sha256_id
-from zarr_benchmarks.environment import environment_document
-from zarr_benchmarks.machine import collect_machine_info, machine_document
-from zarr_benchmarks.reduce import (
-    ReduceError,
-    RunMeta,
-    parse_param,
-    reduce_paths,
-    sidecar_path,
-)
-from zarr_benchmarks.schemas import SchemaError, load_schema, validate
+from zarr_benchmarks.results.reduce import ReduceError, parse_param, reduce_paths
+from zarr_benchmarks.results.schemas import SchemaError, load_schema, validate
+from zarr_benchmarks.run.environment import environment_document
+from zarr_benchmarks.run.machine import collect_machine_info, machine_document
+from zarr_benchmarks.run.records import RunMeta, sidecar_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "asv"
 FIX1 = "0123abcd-existing-py_home_alice_venv_bin_python.json"

@@ -14,13 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zarr_benchmarks.dataset_types import (
-    BenchmarkConfig,
-    CompressionProfile,
-    DatasetMetadata,
-    DatasetType,
-)
-from zarr_benchmarks.modalities import (
+from zarr_benchmarks.data.dataset_types import CompressionProfile, DatasetMetadata, DatasetType
+from zarr_benchmarks.data.modalities import (
     ENTRY_POINT_GROUP,
     Modality,
     RatioBand,
@@ -31,7 +26,8 @@ from zarr_benchmarks.modalities import (
     reload_entry_points,
     unregister_modality,
 )
-from zarr_benchmarks.modalities._calibration import measure_ratio
+from zarr_benchmarks.suite.calibration import measure_ratio
+from zarr_benchmarks.suite.config import BenchmarkConfig
 
 
 def generate_pet(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
@@ -82,7 +78,7 @@ def test_pet_becomes_a_dataset_type_member(pet: Modality) -> None:
 
 
 def test_seed_walkthrough_with_pet(pet: Modality) -> None:
-    from zarr_benchmarks.dataset_types import create_pet_metadata
+    from zarr_benchmarks.data.dataset_types import create_pet_metadata
 
     data = DatasetType.PET.modality.generate()
     metadata = create_pet_metadata(
@@ -116,7 +112,7 @@ def test_pet_generation_is_deterministic_and_calibratable(pet: Modality) -> None
 
 
 def test_builtin_mri_walkthrough() -> None:
-    from zarr_benchmarks.dataset_types import create_mri_metadata
+    from zarr_benchmarks.data.dataset_types import create_mri_metadata
 
     data = DatasetType.MRI.modality.generate(shape=(32, 32, 32))
     metadata = create_mri_metadata(shape=(1, *data.shape), voxel_size=(1.0, 1.0, 1.0))
@@ -154,7 +150,7 @@ def test_unregistered_modality_is_gone() -> None:
         DatasetType("pet")
     assert not hasattr(DatasetType, "PET")
     with pytest.raises(ImportError):
-        from zarr_benchmarks.dataset_types import create_pet_metadata  # noqa: F401
+        from zarr_benchmarks.data.dataset_types import create_pet_metadata  # noqa: F401
 
 
 # --- entry points -------------------------------------------------------------------
@@ -168,7 +164,7 @@ def plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
             '''
             """A third-party plugin adding a SPECT modality."""
             import numpy as np
-            from zarr_benchmarks.modalities import Modality, RatioBand, register_modality
+            from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
 
 
             def generate(shape, dtype, seed):

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import requests
 
-from zarr_benchmarks import remote, zarr_io
-from zarr_benchmarks.chunking import resolve_layout
-from zarr_benchmarks.codecs import get_codec
-from zarr_benchmarks.modalities import get_modality
-from zarr_benchmarks.patterns import chunk_regions
+from zarr_benchmarks.data.chunking import resolve_layout
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.suite import remote, zarr_io
+from zarr_benchmarks.suite.codecs import get_codec
+from zarr_benchmarks.suite.patterns import chunk_regions
 
 pytestmark = pytest.mark.slow
 

@@ -28,9 +28,9 @@ from report_helpers import (
 )
 from typer.testing import CliRunner
 
+from zarr_benchmarks.analyse.report import latest, load_results, pareto_front
+from zarr_benchmarks.analyse.report.recommend import recommend
 from zarr_benchmarks.cli import app
-from zarr_benchmarks.report import latest, load_results, pareto_front
-from zarr_benchmarks.report.recommend import recommend
 
 runner = CliRunner()
 

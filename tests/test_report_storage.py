@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from report_helpers import LZ4, NONE, write_standard
 
-from zarr_benchmarks.report.recommend import recommend
-from zarr_benchmarks.report.table import latest, load_results
+from zarr_benchmarks.analyse.report.recommend import recommend
+from zarr_benchmarks.analyse.report.table import latest, load_results
 
 
 def test_slow_storage_turns_none_into_a_codec_and_says_why(tmp_path) -> None:

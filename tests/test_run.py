@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from zarr_benchmarks.asv_run import ProgressParser, scrub
-from zarr_benchmarks.schemas import validate
+from zarr_benchmarks._privacy import scrub
+from zarr_benchmarks.results.schemas import validate
+from zarr_benchmarks.run.asv_run import ProgressParser
 
 REPO = Path(__file__).resolve().parents[1]
 

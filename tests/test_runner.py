@@ -12,7 +12,7 @@ from zarr_benchmarks import (
     DatasetType,
     create_metadata,
 )
-from zarr_benchmarks.runner import CodecResult, _best, parse_benchmark_request
+from zarr_benchmarks.run.runner import CodecResult, _best, parse_benchmark_request
 
 
 def _result(codec, write, read, stored, nbytes=1_000_000):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from zarr_benchmarks import stats
+from zarr_benchmarks.analyse import stats
 
 
 def test_paired_block_stats_by_hand() -> None:

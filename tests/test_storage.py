@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from zarr_benchmarks.cli import app
-from zarr_benchmarks.storage import (
+from zarr_benchmarks.suite.storage import (
     NFS_NOMINAL_MB_S,
     Storage,
     effective_samples,

@@ -17,10 +17,10 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from zarr_benchmarks._jsonio import atomic_write_json, sha256_hex
-from zarr_benchmarks.environment import environment_document
-from zarr_benchmarks.machine import collect_machine_info, machine_document
-from zarr_benchmarks.reduce import reduce_paths
-from zarr_benchmarks.upload import Uploader, UploadError, record_path
+from zarr_benchmarks.results.reduce import reduce_paths
+from zarr_benchmarks.run.environment import environment_document
+from zarr_benchmarks.run.machine import collect_machine_info, machine_document
+from zarr_benchmarks.share.upload import Uploader, UploadError, record_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "asv"
 

@@ -10,8 +10,8 @@ import pytest
 import tifffile
 import zarr
 
-from zarr_benchmarks.dataset_types import DatasetType
-from zarr_benchmarks.userdata import UserDataError, format_crop, load_user_data, parse_crop
+from zarr_benchmarks.data.dataset_types import DatasetType
+from zarr_benchmarks.data.userdata import UserDataError, format_crop, load_user_data, parse_crop
 
 
 @pytest.fixture

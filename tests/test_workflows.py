@@ -113,7 +113,7 @@ def test_triggers_and_key_steps() -> None:
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0  # the base branch is needed for the worktree
     # the comment posts the file that `run --against` writes
-    from zarr_benchmarks.ab import DEFAULT_OUTPUT
+    from zarr_benchmarks.analyse.ab import DEFAULT_OUTPUT
 
     assert (
         f"{DEFAULT_OUTPUT.as_posix()}/comparison.md"

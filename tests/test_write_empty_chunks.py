@@ -12,11 +12,12 @@ import pytest
 import zarr
 from conftest import VENV_BIN
 
-from zarr_benchmarks import zarr_io
-from zarr_benchmarks.cases import Case
-from zarr_benchmarks.dataset_types import BenchmarkConfig, create_metadata
-from zarr_benchmarks.presets import get_matrix
-from zarr_benchmarks.runner import DatasetBenchmarkRunner
+from zarr_benchmarks.data.dataset_types import create_metadata
+from zarr_benchmarks.run.runner import DatasetBenchmarkRunner
+from zarr_benchmarks.suite import zarr_io
+from zarr_benchmarks.suite.cases import Case
+from zarr_benchmarks.suite.config import BenchmarkConfig
+from zarr_benchmarks.suite.presets import get_matrix
 
 
 def _chunk_files(path: Path) -> int:
@@ -63,9 +64,9 @@ def test_presets_time_the_default_everywhere_and_both_values_on_a_slice() -> Non
 def test_default_matrix_records_the_parameter_in_reduced_results(
     suite_clone: Path, tmp_path: Path
 ) -> None:
-    from zarr_benchmarks.environment import environment_document
-    from zarr_benchmarks.machine import collect_machine_info, machine_document
-    from zarr_benchmarks.reduce import reduce_paths
+    from zarr_benchmarks.results.reduce import reduce_paths
+    from zarr_benchmarks.run.environment import environment_document
+    from zarr_benchmarks.run.machine import collect_machine_info, machine_document
 
     home = tmp_path / "home"
     home.mkdir()

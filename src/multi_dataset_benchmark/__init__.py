@@ -10,14 +10,14 @@ Examples
 >>> from multi_dataset_benchmark import DatasetBenchmarkRunner  # doctest: +SKIP
 """
 
-from zarr_benchmarks.dataset_types import (
-    BenchmarkConfig,
+from zarr_benchmarks.data.dataset_types import (
     CompressionProfile,
     DatasetMetadata,
     DatasetType,
     create_metadata,
 )
-from zarr_benchmarks.runner import DatasetBenchmarkRunner, run_benchmark_request
+from zarr_benchmarks.run.runner import DatasetBenchmarkRunner, run_benchmark_request
+from zarr_benchmarks.suite.config import BenchmarkConfig
 
 __all__ = [
     "BenchmarkConfig",

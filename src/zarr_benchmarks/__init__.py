@@ -6,20 +6,37 @@ The public API follows the seed guide's names::
         BenchmarkConfig, CompressionProfile, DatasetBenchmarkRunner, DatasetMetadata,
         DatasetType, create_metadata,
     )
+
+The package is laid out by pipeline stage (docs/architecture.md): :mod:`.data` ->
+:mod:`.suite` -> :mod:`.run` -> :mod:`.results` -> :mod:`.share` / :mod:`.analyse` ->
+:mod:`.cli`. The names below are imported on first use, so ``import zarr_benchmarks``
+(or any small submodule) does not pay for Zarr and the runner.
 """
 
-from zarr_benchmarks.codecs import get_codec, list_codec_ids, register_codec
-from zarr_benchmarks.dataset_types import (
-    BenchmarkConfig,
-    CompressionProfile,
-    DatasetMetadata,
-    DatasetType,
-    create_metadata,
-)
-from zarr_benchmarks.modalities import Modality, RatioBand, get_modality, register_modality
-from zarr_benchmarks.runner import DatasetBenchmarkRunner, run_benchmark_request
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from zarr_benchmarks._version import __version__
+
+#: public name -> module that defines it
+_PUBLIC = {
+    "get_codec": "zarr_benchmarks.suite.codecs",
+    "list_codec_ids": "zarr_benchmarks.suite.codecs",
+    "register_codec": "zarr_benchmarks.suite.codecs",
+    "BenchmarkConfig": "zarr_benchmarks.suite.config",
+    "CompressionProfile": "zarr_benchmarks.data.dataset_types",
+    "DatasetMetadata": "zarr_benchmarks.data.dataset_types",
+    "DatasetType": "zarr_benchmarks.data.dataset_types",
+    "create_metadata": "zarr_benchmarks.data.dataset_types",
+    "Modality": "zarr_benchmarks.data.modalities",
+    "RatioBand": "zarr_benchmarks.data.modalities",
+    "get_modality": "zarr_benchmarks.data.modalities",
+    "register_modality": "zarr_benchmarks.data.modalities",
+    "DatasetBenchmarkRunner": "zarr_benchmarks.run.runner",
+    "run_benchmark_request": "zarr_benchmarks.run.runner",
+}
 
 __all__ = [
     "BenchmarkConfig",
@@ -38,3 +55,28 @@ __all__ = [
     "register_modality",
     "run_benchmark_request",
 ]
+
+if TYPE_CHECKING:
+    from zarr_benchmarks.data.dataset_types import (
+        CompressionProfile,
+        DatasetMetadata,
+        DatasetType,
+        create_metadata,
+    )
+    from zarr_benchmarks.data.modalities import Modality, RatioBand, get_modality, register_modality
+    from zarr_benchmarks.run.runner import DatasetBenchmarkRunner, run_benchmark_request
+    from zarr_benchmarks.suite.codecs import get_codec, list_codec_ids, register_codec
+    from zarr_benchmarks.suite.config import BenchmarkConfig
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zarr_benchmarks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

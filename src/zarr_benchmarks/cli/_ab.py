@@ -24,8 +24,8 @@ def _suite_env(
     suite: list[str] | None = None,
 ) -> dict[str, str]:
     """The suite's ``ZARR_BENCHMARKS_*`` selection, validated before anything runs."""
-    from zarr_benchmarks.asv_run import PRESETS, SIZES, RunOptions, filter_env
-    from zarr_benchmarks.presets import get_matrix
+    from zarr_benchmarks.run.asv_run import PRESETS, SIZES, RunOptions, filter_env
+    from zarr_benchmarks.suite.presets import get_matrix
 
     if preset not in PRESETS:
         fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
@@ -49,8 +49,8 @@ def _suite_env(
 
 def _clone_and_machine() -> tuple[Path, str, Any]:
     """This clone's root, its HEAD and the checked machine (exit 2/1 with the reason)."""
-    from zarr_benchmarks.asv_run import RunError, check_asv, find_clone, head_commit
-    from zarr_benchmarks.machine import MachineError, check_machine
+    from zarr_benchmarks.run.asv_run import RunError, check_asv, find_clone, head_commit
+    from zarr_benchmarks.run.machine import MachineError, check_machine
 
     try:
         check_asv()
@@ -66,7 +66,7 @@ def _build(label: str, spec: Any, root: Path) -> Any:
     """Build (or take from the cache) one side's environment, saying which."""
     from rich.console import Console
 
-    from zarr_benchmarks import envs
+    from zarr_benchmarks.run import envs
 
     err = Console(stderr=True)
 
@@ -143,8 +143,9 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from zarr_benchmarks import compare as cmp
-        from zarr_benchmarks import envab, envs
+        from zarr_benchmarks.analyse import compare as cmp
+        from zarr_benchmarks.analyse import envab
+        from zarr_benchmarks.run import envs
 
         console, err = Console(), Console(stderr=True)
         suite_env = _suite_env(preset, size, modality, codec, layout, suite)
@@ -155,7 +156,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc), exc.code)
         model = None
         if noise is not None:
-            from zarr_benchmarks.noise import load_noise
+            from zarr_benchmarks.analyse.noise import load_noise
 
             try:
                 model = load_noise(noise)
@@ -239,11 +240,12 @@ def register(app: typer.Typer) -> None:
         write one reduced result per release, then show the history with step changes."""
         from rich.console import Console
 
-        from zarr_benchmarks import envab, envs
-        from zarr_benchmarks import history as hist
         from zarr_benchmarks._jsonio import atomic_write_json
-        from zarr_benchmarks.compare import CompareInputError
-        from zarr_benchmarks.reduce import result_filename
+        from zarr_benchmarks.analyse import envab
+        from zarr_benchmarks.analyse import history as hist
+        from zarr_benchmarks.analyse.compare import CompareInputError
+        from zarr_benchmarks.results.reduce import result_filename
+        from zarr_benchmarks.run import envs
 
         console, err = Console(), Console(stderr=True)
         suite_env = _suite_env(preset, size, modality, codec)
@@ -270,7 +272,7 @@ def register(app: typer.Typer) -> None:
             )
         except envab.EnvABError as exc:
             fail(str(exc), exc.code)
-        from zarr_benchmarks.report.build import HISTORY_MANIFEST
+        from zarr_benchmarks.analyse.report.build import HISTORY_MANIFEST
 
         folder = output if output.is_absolute() else root / output
         atomic_write_json(folder / HISTORY_MANIFEST, {"package": package, "versions": chosen})
@@ -304,8 +306,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Learn per-benchmark noise thresholds from A/A comparisons."""
         from zarr_benchmarks._jsonio import atomic_write_json
-        from zarr_benchmarks.compare import CompareInputError
-        from zarr_benchmarks.noise import learn
+        from zarr_benchmarks.analyse.compare import CompareInputError
+        from zarr_benchmarks.analyse.noise import learn
 
         try:
             model, document = learn(comparisons)

@@ -16,7 +16,7 @@ def codecs(
     as_json: Annotated[bool, typer.Option("--json", help="Print ids and configs as JSON.")] = False,
 ) -> None:
     """List every registered codec id with its config."""
-    from zarr_benchmarks.codecs import get_codec, list_codec_ids
+    from zarr_benchmarks.suite.codecs import get_codec, list_codec_ids
 
     ids = list_codec_ids()
     if as_json:
@@ -32,7 +32,7 @@ def codecs(
 
 def modalities() -> None:
     """List every registered modality with its defaults and expected ratio band."""
-    from zarr_benchmarks.modalities import list_modalities
+    from zarr_benchmarks.data.modalities import list_modalities
 
     table = Table(title="modalities")
     for col in (
@@ -61,7 +61,7 @@ def modalities() -> None:
 
 def presets() -> None:
     """Show the benchmark matrix of each preset."""
-    from zarr_benchmarks.presets import get_matrix
+    from zarr_benchmarks.suite.presets import get_matrix
 
     for name in ("quick", "default", "full"):
         m = get_matrix(name, environ={})

@@ -11,8 +11,8 @@ import typer
 from zarr_benchmarks.cli._common import fail, shown_path
 
 if TYPE_CHECKING:
-    from zarr_benchmarks.asv_run import RunOptions
-    from zarr_benchmarks.machine import SetupResult
+    from zarr_benchmarks.run.asv_run import RunOptions
+    from zarr_benchmarks.run.machine import SetupResult
 
 
 def output_comparison(
@@ -26,7 +26,7 @@ def output_comparison(
     """Print (or write atomically to ``output``) a comparison in the chosen format."""
     from rich.console import Console
 
-    from zarr_benchmarks import compare as cmp
+    from zarr_benchmarks.analyse import compare as cmp
 
     assert isinstance(comp, cmp.Comparison)
     if as_json:
@@ -97,14 +97,14 @@ def register(app: typer.Typer) -> None:
         paired block intervals against each benchmark's noise threshold; compression ratios
         and bytes any change; single values a factor. Exit 1 on a regression (including a
         benchmark that newly fails)."""
-        from zarr_benchmarks import compare as cmp
+        from zarr_benchmarks.analyse import compare as cmp
 
         if as_json and as_markdown:
             fail("choose one of --json and --markdown")
         try:
             model = None
             if noise is not None:
-                from zarr_benchmarks.noise import load_noise
+                from zarr_benchmarks.analyse.noise import load_noise
 
                 model = load_noise(noise)
             comp = cmp.compare_paths(
@@ -139,9 +139,10 @@ def run_against(
     significant regression, 2 on a bad REF)."""
     from rich.console import Console
 
-    from zarr_benchmarks import ab
-    from zarr_benchmarks import compare as cmp
-    from zarr_benchmarks.asv_run import asv_command, filter_env, head_commit, scrub
+    from zarr_benchmarks._privacy import scrub
+    from zarr_benchmarks.analyse import ab
+    from zarr_benchmarks.analyse import compare as cmp
+    from zarr_benchmarks.run.asv_run import asv_command, filter_env, head_commit
 
     console = Console()
     err = Console(stderr=True)

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Parquet file to write.")] = DEFAULT_DB,
     ) -> None:
         """Aggregate every result file into one Parquet table (one row per sample)."""
-        from zarr_benchmarks.aggregate import AggregateError, build_parquet
+        from zarr_benchmarks.share.aggregate import AggregateError, build_parquet
 
         try:
             rows = build_parquet(results_dir, out)
@@ -47,8 +47,8 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     ) -> None:
         """Run SQL against the aggregate (the table is the view `results`)."""
-        from zarr_benchmarks.aggregate import AggregateError
-        from zarr_benchmarks.aggregate import query as run_query
+        from zarr_benchmarks.share.aggregate import AggregateError
+        from zarr_benchmarks.share.aggregate import query as run_query
 
         if fmt not in {"table", "csv", "json"}:
             fail(f"--format: expected table, csv or json, got {fmt!r}", 2)

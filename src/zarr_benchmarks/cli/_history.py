@@ -35,8 +35,8 @@ def register(app: typer.Typer) -> None:
         """Show each benchmark's trend and flag significant step changes."""
         from rich.console import Console
 
-        from zarr_benchmarks import history as hist
-        from zarr_benchmarks.compare import CompareInputError
+        from zarr_benchmarks.analyse import history as hist
+        from zarr_benchmarks.analyse.compare import CompareInputError
 
         try:
             h = hist.history_from_path(

@@ -183,9 +183,10 @@ def recommend(
 
     Several codecs may follow one --codecs: `--codecs blosc-zstd-5-shuffle zstd-3`.
     """
-    from zarr_benchmarks.chunking import resolve_layout
-    from zarr_benchmarks.dataset_types import BenchmarkConfig, create_metadata
-    from zarr_benchmarks.runner import DatasetBenchmarkRunner
+    from zarr_benchmarks.data.chunking import resolve_layout
+    from zarr_benchmarks.data.dataset_types import create_metadata
+    from zarr_benchmarks.run.runner import DatasetBenchmarkRunner
+    from zarr_benchmarks.suite.config import BenchmarkConfig
 
     if more_codecs and not codecs:
         fail(f"unexpected argument(s) {' '.join(more_codecs)}; codec ids follow --codecs")
@@ -196,7 +197,7 @@ def recommend(
         layout = _parse_shape(chunks)
     try:
         if data is not None:
-            from zarr_benchmarks.userdata import load_user_data
+            from zarr_benchmarks.data.userdata import load_user_data
 
             array, meta = load_user_data(data, crop=crop)
             if dataset_type not in ("synthetic", "custom"):
@@ -220,10 +221,10 @@ def recommend(
         # Validate codecs, chunks and the storage before any work starts.
         _ = config.codecs
         if storage is not None:
-            from zarr_benchmarks.storage import parse_storage
+            from zarr_benchmarks.suite.storage import parse_storage
 
             if parse_storage(storage) == "s3":
-                from zarr_benchmarks.remote import ObjectStoreUnavailable, weed_binary
+                from zarr_benchmarks.suite.remote import ObjectStoreUnavailable, weed_binary
 
                 try:
                     weed_binary()

@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         info_machine-<id>.json and info_environment-<id>.json (once per id). Nothing is
         written if any input is not an asv result file.
         """
-        from zarr_benchmarks.reduce import ReduceError, reduce_paths
+        from zarr_benchmarks.results.reduce import ReduceError, reduce_paths
 
         sources = paths or [Path(".asv/results")]
         try:

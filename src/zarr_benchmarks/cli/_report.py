@@ -28,7 +28,7 @@ def report(
         import matplotlib  # noqa: F401
     except ImportError:
         fail("the report needs matplotlib: pip install 'zarr-benchmarks[report]'", 1)
-    from zarr_benchmarks.report import ReportInputError, build_report
+    from zarr_benchmarks.analyse.report import ReportInputError, build_report
 
     if output.exists() and not output.is_dir():
         fail(f"--output {output}: exists and is not a folder")

@@ -126,7 +126,9 @@ def register(app: typer.Typer) -> None:
         <name>`. Filters are passed to the suite as ZARR_BENCHMARKS_* variables. Exit code
         1 if any benchmark failed (the others' results are kept and reduced).
         """
-        from zarr_benchmarks.asv_run import (
+        from zarr_benchmarks.results.pipeline import run_and_reduce, summary_rows
+        from zarr_benchmarks.results.reduce import ReduceError
+        from zarr_benchmarks.run.asv_run import (
             PRESETS,
             SIZES,
             ProgressParser,
@@ -135,12 +137,9 @@ def register(app: typer.Typer) -> None:
             check_asv,
             find_clone,
             head_commit,
-            run_and_reduce,
-            summary_rows,
         )
-        from zarr_benchmarks.environment import environment_document
-        from zarr_benchmarks.machine import MachineError, check_machine
-        from zarr_benchmarks.reduce import ReduceError
+        from zarr_benchmarks.run.environment import environment_document
+        from zarr_benchmarks.run.machine import MachineError, check_machine
 
         if preset not in PRESETS:
             fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
@@ -158,8 +157,8 @@ def register(app: typer.Typer) -> None:
             output=output,
         )
         # Bad modality/codec/layout/suite names fail here, not in asv's discovery.
-        from zarr_benchmarks.asv_run import filter_env
-        from zarr_benchmarks.presets import get_matrix
+        from zarr_benchmarks.run.asv_run import filter_env
+        from zarr_benchmarks.suite.presets import get_matrix
 
         try:
             get_matrix(preset, environ=filter_env(options, {}))

@@ -16,7 +16,7 @@ console = Console()
 
 def machine_table(document: dict[str, Any]) -> Table:
     """A short human-readable view of a machine document."""
-    from zarr_benchmarks.machine import asv_entry
+    from zarr_benchmarks.run.machine import asv_entry
 
     entry = asv_entry(document)
     table = Table(title=f"Machine {document['name']}", show_header=False)
@@ -52,8 +52,8 @@ def register(app: typer.Typer) -> None:
         """
         import re
 
-        from zarr_benchmarks.asv_run import RunError, check_asv, find_clone
-        from zarr_benchmarks.machine import MachineError, setup_machine
+        from zarr_benchmarks.run.asv_run import RunError, check_asv, find_clone
+        from zarr_benchmarks.run.machine import MachineError, setup_machine
 
         if name is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,63}", name):
             fail(f"--name: use letters, digits, '-' or '_' (starting with a letter), not {name!r}")

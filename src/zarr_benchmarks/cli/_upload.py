@@ -33,7 +33,7 @@ def report_upload(outcome, out: Console = console) -> None:
 
 def do_upload(paths: list[Path], url: str | None) -> bool:
     """Upload files/folders; print the outcome; return True when nothing went wrong."""
-    from zarr_benchmarks.upload import Uploader, UploadError, collect_upload_files
+    from zarr_benchmarks.share.upload import Uploader, UploadError, collect_upload_files
 
     try:
         files = collect_upload_files(paths)

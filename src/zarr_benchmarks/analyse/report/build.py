@@ -1,0 +1,409 @@
+"""Build the HTML report: figures, tables and provenance from a results folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from zarr_benchmarks.analyse.report.table import ResultSet, latest, load_results
+
+__all__ = ["ReportOutput", "build_report", "report_context"]
+
+FIGURES_DIR = "figures"
+
+
+@dataclass
+class ReportOutput:
+    """What :func:`build_report` wrote."""
+
+    index: Path
+    data: Path
+    figures: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+
+
+def _modality_title(modality: str) -> str:
+    from zarr_benchmarks.data.modalities import get_modality
+
+    try:
+        return get_modality(modality).title
+    except ValueError:
+        return modality
+
+
+def _provenance(rs: ResultSet) -> dict[str, Any]:
+    by_machine: dict[str, int] = defaultdict(int)
+    by_env: dict[str, int] = defaultdict(int)
+    commits: dict[str, dict[str, Any]] = {}
+    for res in rs.results.values():
+        by_machine[res["machine_id"]] += 1
+        by_env[res["environment_id"]] += 1
+        c = commits.setdefault(
+            res["commit_hash"],
+            {"hash": res["commit_hash"], "dirty": False, "machines": set(), "timestamps": []},
+        )
+        c["dirty"] = c["dirty"] or bool(res["dirty"])
+        c["machines"].add(res["machine_name"])
+        c["timestamps"].append(res["timestamp"])
+    machines = []
+    for mid in sorted(by_machine, key=lambda m: (rs.machine_name(m), m)):
+        doc = rs.machines.get(mid) or {}
+        hw = doc.get("hardware") or {}
+        cpu = hw.get("cpu") or {}
+        osinfo = doc.get("os") or {}
+        machines.append(
+            {
+                "id": mid,
+                "name": rs.machine_name(mid),
+                "cpu": cpu.get("model") or "—",
+                "cores": cpu.get("logical_cores"),
+                "memory": (hw.get("memory") or {}).get("total_bytes"),
+                "disk": (hw.get("disk") or {}).get("kind") or "—",
+                "os": " ".join(
+                    str(osinfo[k]) for k in ("system", "release", "machine") if osinfo.get(k)
+                )
+                or "—",
+                "results": by_machine[mid],
+            }
+        )
+    environments = []
+    for eid in sorted(by_env):
+        doc = rs.environments.get(eid) or {}
+        py = doc.get("python") or {}
+        environments.append(
+            {
+                "id": eid,
+                "python": " ".join(
+                    str(v) for v in (py.get("implementation"), py.get("version")) if v
+                )
+                or "—",
+                "packages": dict(sorted((doc.get("packages") or {}).items())),
+                "results": by_env[eid],
+            }
+        )
+    commit_rows = [
+        {
+            "hash": c["hash"],
+            "dirty": c["dirty"],
+            "machines": sorted(c["machines"]),
+            "first": min(c["timestamps"]),
+            "last": max(c["timestamps"]),
+            "results": len(c["timestamps"]),
+        }
+        for c in sorted(commits.values(), key=lambda c: max(c["timestamps"]))
+    ]
+    results = sorted(rs.results.values(), key=lambda r: (r["timestamp"], r["id"]))
+    return {
+        "machines": machines,
+        "environments": environments,
+        "commits": commit_rows,
+        "results": results,
+    }
+
+
+def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
+    """Draw every figure into ``figures_dir`` and return the template context."""
+    from zarr_benchmarks.analyse.report import figures as F
+    from zarr_benchmarks.analyse.report import views
+    from zarr_benchmarks.analyse.report.recommend import recommend
+    from zarr_benchmarks.data.dataset_types import CompressionProfile
+
+    recs = latest(rs.records)
+    colours = F.codec_colours([r.codec for r in recs if r.codec])
+    names = {m: rs.machine_name(m) for m in {r.machine_id for r in recs}}
+    modalities = sorted({r.modality for r in recs if r.modality})
+    sections = []
+    drawn: list[F.FigureInfo] = []
+    for modality in modalities:
+        mod_recs = [r for r in recs if r.modality == modality]
+        machine_ids = sorted({r.machine_id for r in mod_recs}, key=lambda m: (names[m], m))
+        sizes = sorted({r.size for r in mod_recs})
+        nbytes = sorted({r.nbytes for r in mod_recs if r.nbytes})
+        per_machine = []
+        for mid in machine_ids:
+            mname = names[mid]
+            tag = f"{_slug(modality)}_{_slug(mname)}_{mid[:8]}"
+            entry: dict[str, Any] = {
+                "id": mid,
+                "name": mname,
+                "scatter": None,
+                "points": [],
+                "heatmap": None,
+                "ceiling": None,
+            }
+            panels = views.scatter_points(recs, mid, modality)
+            if any(panels.values()):
+                entry["scatter"] = F.scatter_figure(
+                    figures_dir,
+                    f"scatter_{tag}",
+                    f"{modality}: compression ratio vs throughput on {mname}",
+                    panels,
+                    colours,
+                )
+                entry["points"] = _point_table(panels)
+            chunks, codecs, grids = views.heatmap_grid(recs, mid, modality)
+            if chunks and codecs:
+                entry["heatmap"] = F.heatmap_figure(
+                    figures_dir,
+                    f"heatmap_{tag}",
+                    f"{modality}: throughput by chunk layout and codec on {mname}",
+                    chunks,
+                    codecs,
+                    grids,
+                )
+            layout, rows, memcopy = views.ceiling_rows(recs, mid, modality)
+            if rows:
+                bars = {
+                    "raw encode": [r["raw_encode"] for r in rows],
+                    "Zarr write": [r["zarr_write"] for r in rows],
+                    "raw decode": [r["raw_decode"] for r in rows],
+                    "Zarr read": [r["zarr_read"] for r in rows],
+                }
+                entry["ceiling"] = {
+                    "figure": F.ceiling_figure(
+                        figures_dir,
+                        f"ceiling_{tag}",
+                        f"{modality}: Zarr ({layout or 'no layout'}) vs raw codec on {mname}",
+                        [r["codec"] for r in rows],
+                        bars,
+                        memcopy,
+                    ),
+                    "layout": layout,
+                    "rows": rows,
+                    "memcopy": memcopy,
+                }
+            per_machine.append(entry)
+            drawn.extend(
+                f
+                for f in (
+                    entry.get("scatter"),
+                    entry.get("heatmap"),
+                    (entry.get("ceiling") or {}).get("figure"),
+                )
+                if f
+            )
+        across = None
+        layout, codecs, panels = views.machine_bars(recs, modality, names)
+        n_machines = len({r.machine_id for r in mod_recs if r.metric in views.OPS})
+        if layout and n_machines >= 2:
+            across = F.machines_figure(
+                figures_dir,
+                f"machines_{_slug(modality)}",
+                f"{modality}: the same benchmark on each machine (chunks {layout})",
+                codecs,
+                panels,
+            )
+            drawn.append(across)
+        sections.append(
+            {
+                "id": modality,
+                "anchor": _slug(modality),
+                "title": _modality_title(modality),
+                "sizes": sizes,
+                "nbytes": nbytes,
+                "machines": per_machine,
+                "across": across,
+                "across_layout": layout,
+                "n_machines": n_machines,
+            }
+        )
+    recommendations = recommend(recs)
+    profiles = [
+        {"profile": p.value, "goal": p.goal, "codecs": list(p.codecs)} for p in CompressionProfile
+    ]
+    return {
+        "title": "zarr-benchmarks report",
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "notes": list(rs.notes),
+        "provenance": _provenance(rs),
+        "sections": sections,
+        "recommendations": recommendations,
+        "profiles": profiles,
+        "figures": drawn,
+        "figures_dir": FIGURES_DIR,
+        # release histories need the results folder: build_report fills them in
+        "histories": [],
+    }
+
+
+def _point_table(panels: dict[str, list]) -> list[dict[str, Any]]:
+    """Rows of codec/chunks with ratio, write and read MB/s (and front membership)."""
+    from zarr_benchmarks.analyse.report.pareto import pareto_front
+
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for op, points in panels.items():
+        front = set(pareto_front([(p.mb_s, p.ratio) for p in points]))
+        for i, p in enumerate(points):
+            row = rows.setdefault(
+                (p.codec, p.chunks),
+                {"codec": p.codec, "chunks": p.chunks, "ratio": p.ratio, "front": []},
+            )
+            row[op] = p.mb_s
+            if i in front:
+                row["front"].append(op)
+    return sorted(rows.values(), key=lambda r: (-r["ratio"], r["codec"], r["chunks"]))
+
+
+def _json_safe(obj: Any) -> Any:
+    import math
+
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [_json_safe(v) for v in obj]
+    if hasattr(obj, "to_json"):
+        return _json_safe(obj.to_json())
+    if hasattr(obj, "__dataclass_fields__"):
+        return _json_safe(asdict(obj))
+    return obj
+
+
+#: written by ``zarr-benchmarks history-run`` into its output folder
+HISTORY_MANIFEST = "history.json"
+
+
+def history_sections(results_dir: Path, figures_dir: Path) -> list[dict[str, Any]]:
+    """One section per release history found under ``results_dir``.
+
+    A release history is a folder with a ``history.json`` manifest (``history-run``
+    writes it); each benchmark gets one figure of its medians across the releases with
+    the flagged steps marked.
+    """
+    from zarr_benchmarks.analyse import history as hist
+    from zarr_benchmarks.analyse.compare import CompareInputError, format_params
+    from zarr_benchmarks.analyse.report import figures as F
+    from zarr_benchmarks.analyse.report.table import ReportInputError
+
+    out = []
+    for manifest in sorted(results_dir.rglob(HISTORY_MANIFEST)):
+        try:
+            package = str(json.loads(manifest.read_text(encoding="utf-8"))["package"])
+            h = hist.history_from_path(manifest.parent, package=package, axis="version")
+        except (OSError, ValueError, KeyError, TypeError, CompareInputError) as exc:
+            raise ReportInputError(f"{manifest}: cannot read the release history ({exc})") from exc
+        by_name: dict[str, list[hist.Series]] = {}
+        for s in h.series:
+            if s.axis == "version":
+                by_name.setdefault(s.name, []).append(s)
+        figures = []
+        for name, series in sorted(by_name.items()):
+            versions = [p.label for p in max(series, key=lambda s: len(s.points)).points]
+            lines, steps = {}, {}
+            for s in series:
+                label = format_params(
+                    {
+                        k: v
+                        for k, v in s.params.items()
+                        if k not in {"chunks", "write_empty_chunks"}
+                    },
+                    s.param_names,
+                )
+                medians = {p.label: p.median for p in s.points}
+                lines[label] = [medians.get(v) for v in versions]
+                steps[label] = [
+                    (versions.index(st.to_label), st.status)
+                    for st in s.flagged
+                    if st.to_label in versions
+                ]
+            unit = series[0].unit
+            scale, ylabel = (1e3, "median time (ms)") if unit == "seconds" else (1.0, unit)
+            if unit == "bytes":
+                scale, ylabel = 2**-20, "peak memory (MiB)"
+            lines = {
+                k: [None if v is None else v * scale for v in vals] for k, vals in lines.items()
+            }
+            figures.append(
+                F.history_figure(
+                    figures_dir,
+                    f"history_{_slug(package)}_{_slug(name)}",
+                    f"{name.split('.', 1)[-1]} across {package} releases",
+                    versions,
+                    lines,
+                    steps,
+                    ylabel,
+                )
+            )
+        flagged = [
+            {"label": s.label, "from": st.from_label, "to": st.to_label, "status": st.status,
+             "ratio": st.ratio, "ci_low": st.ci_low, "ci_high": st.ci_high}
+            for s in h.series for st in s.flagged
+        ]  # fmt: skip
+        out.append(
+            {
+                "package": package,
+                "anchor": f"history-{_slug(package)}",
+                "folder": manifest.parent.name,
+                "figures": figures,
+                "flagged": flagged,
+                "notes": h.notes,
+            }
+        )
+    return out
+
+
+def build_report(
+    results_dir: str | os.PathLike[str], output: str | os.PathLike[str]
+) -> ReportOutput:
+    """Write ``index.html``, ``report.json`` and ``figures/*.png|svg`` into ``output``.
+
+    Figures are drawn into a fresh folder beside the output and swapped in at the end,
+    and the page is written atomically, so a failure leaves the previous report intact.
+
+    Raises
+    ------
+    zarr_benchmarks.analyse.report.table.ReportInputError
+        If the results folder cannot be read (the message names the file).
+    """
+    from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
+    from zarr_benchmarks.analyse.report.html import render_report
+
+    rs = load_results(results_dir)
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = out / f".{FIGURES_DIR}.new"
+    if staging.exists():
+        shutil.rmtree(staging)
+    try:
+        context = report_context(rs, staging)
+        context["histories"] = history_sections(Path(results_dir), staging)
+        context["figures"] += [f for h in context["histories"] for f in h["figures"]]
+        html = render_report(context)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    final = out / FIGURES_DIR
+    old = out / f".{FIGURES_DIR}.old"
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    data = {
+        "provenance": context["provenance"],
+        "notes": context["notes"],
+        "figures": context["figures"],
+        "recommendations": context["recommendations"],
+        "records": [r.to_json() for r in rs.records],
+    }
+    data_path = atomic_write_json(out / "report.json", _json_safe(data))
+    index = atomic_write_text(out / "index.html", html)
+    return ReportOutput(
+        index=index,
+        data=data_path,
+        figures=sorted(final.iterdir()),
+        notes=list(rs.notes),
+    )

@@ -1,0 +1,268 @@
+"""Upload reduced files to the contribution service (``POST <url>/contribute``).
+
+* URL: ``--url``, else ``$ZARR_BENCHMARKS_URL``, else ``http://127.0.0.1:8080``.
+* Token: ``$ZARR_BENCHMARKS_TOKEN`` only (sent as ``Authorization: Bearer``; never printed).
+* Connection errors, 5xx and 429 are retried with exponential back-off (``Retry-After``
+  honoured); a 4xx rejection is reported with the service's ``{"error", "detail"}``.
+* Accepted files are recorded by content hash (SHA-256 of the file bytes) per service URL
+  in ``~/.cache/zarr-benchmarks/uploaded.json`` (``$XDG_CACHE_HOME`` honoured), so nothing
+  is uploaded twice. Quick results are never uploaded.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from filelock import FileLock
+
+from zarr_benchmarks._jsonio import JSONReadError, atomic_write_json, read_json, sha256_hex
+from zarr_benchmarks.results.schemas import SchemaError, validate
+
+__all__ = [
+    "DEFAULT_URL",
+    "UploadError",
+    "UploadOutcome",
+    "Uploader",
+    "collect_upload_files",
+    "record_path",
+    "service_url",
+]
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+URL_ENV = "ZARR_BENCHMARKS_URL"
+TOKEN_ENV = "ZARR_BENCHMARKS_TOKEN"
+_KIND_ORDER = {"machine": 0, "environment": 1, "result": 2}
+
+
+class UploadError(ValueError):
+    """A file cannot be uploaded as given (bad input); names the file."""
+
+
+def service_url(url: str | None = None) -> str:
+    """The service base URL (option, environment, default), without a trailing slash."""
+    return (url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/")
+
+
+def record_path() -> Path:
+    """Where accepted content hashes are recorded."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "zarr-benchmarks" / "uploaded.json"
+
+
+def collect_upload_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Expand files/folders to reduced files (``result_*``/``info_*`` JSON in folders)."""
+    out: dict[Path, None] = {}
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for sub in sorted(p.glob("*.json")):
+                if sub.name.startswith(("result_", "info_machine-", "info_environment-")):
+                    out[sub] = None
+        elif p.is_file():
+            out[p] = None
+        else:
+            raise UploadError(f"{p}: no such file or folder")
+    return list(out)
+
+
+@dataclass
+class Prepared:
+    """A validated file ready to post."""
+
+    path: Path
+    body: bytes
+    document: dict[str, Any]
+    digest: str
+
+
+def prepare(paths: Sequence[Path]) -> list[Prepared]:
+    """Read and validate every file first (all-or-nothing); info files sort first."""
+    prepared = []
+    for path in paths:
+        try:
+            body = path.read_bytes()
+            document = read_json(path)
+            validate(document)
+        except (OSError, JSONReadError) as exc:
+            raise UploadError(f"{path}: {exc}") from exc
+        except SchemaError as exc:
+            raise UploadError(f"{path}: not a valid reduced file: {exc}") from exc
+        prepared.append(Prepared(path, body, document, sha256_hex(body)))
+    prepared.sort(key=lambda p: (_KIND_ORDER[p.document["kind"]], p.path.name))
+    return prepared
+
+
+@dataclass
+class UploadOutcome:
+    """Per-file outcomes of an upload."""
+
+    accepted: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    rejected: list[tuple[Path, str]] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing rejected and nothing failed."""
+        return not self.rejected and not self.failed
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _rejection(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and (data.get("error") or data.get("detail")):
+        error, detail = data.get("error") or "rejected", data.get("detail")
+        return f"HTTP {response.status_code} {error}" + (f": {detail}" if detail else "")
+    text = response.text.strip().splitlines()[:1]
+    return f"HTTP {response.status_code} {response.reason or ''}".rstrip() + (
+        f": {text[0][:200]}" if text else ""
+    )
+
+
+class Uploader:
+    """Posts prepared files with retries and remembers what was accepted.
+
+    Parameters
+    ----------
+    url
+        Service base URL (see :func:`service_url`).
+    token
+        Bearer token; default ``$ZARR_BENCHMARKS_TOKEN``.
+    attempts, backoff, max_delay, timeout
+        Retry policy: up to ``attempts`` tries, waiting ``backoff * 2**n`` seconds (or
+        ``Retry-After``), never more than ``max_delay``; ``timeout`` per request.
+    sleep
+        Sleep function (``time.sleep``).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        attempts: int = 5,
+        backoff: float = 1.0,
+        max_delay: float = 60.0,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = service_url(url)
+        self.endpoint = f"{self.url}/contribute"
+        self._token = token if token is not None else os.environ.get(TOKEN_ENV)
+        self.attempts, self.backoff, self.max_delay = max(1, attempts), backoff, max_delay
+        self.timeout, self._sleep = timeout, sleep
+        self.session = requests.Session()
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Uploader(url={self.url!r})"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def _post(self, body: bytes, note: Callable[[str], None]) -> tuple[str, str]:
+        """Return ``("accepted"|"rejected"|"failed", message)``."""
+        last = ""
+        for attempt in range(self.attempts):
+            delay = self.backoff * 2**attempt
+            try:
+                response = self.session.post(
+                    self.endpoint, data=body, headers=self._headers(), timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                last = f"cannot reach {self.url} ({exc.__class__.__name__})"
+            else:
+                if response.status_code in (200, 201, 202):
+                    return "accepted", f"HTTP {response.status_code}"
+                if response.status_code == 429 or response.status_code >= 500:
+                    last = _rejection(response)
+                    delay = _retry_after(response.headers.get("Retry-After")) or delay
+                else:
+                    return "rejected", _rejection(response)
+            if attempt + 1 < self.attempts:
+                delay = min(delay, self.max_delay)
+                note(f"{last}; retrying in {delay:.1f} s ({attempt + 2}/{self.attempts})")
+                self._sleep(delay)
+        return "failed", f"{last} after {self.attempts} attempts"
+
+    def upload(
+        self,
+        paths: Sequence[Path],
+        note: Callable[[str], None] = lambda _m: None,
+    ) -> UploadOutcome:
+        """Upload files (validated first); quick results and known hashes are skipped.
+
+        Raises
+        ------
+        UploadError
+            Before posting anything, when a file is unreadable or not a valid reduced file.
+        """
+        prepared = prepare(paths)
+        outcome = UploadOutcome()
+        record = record_path()
+        record.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(record) + ".lock"):
+            seen = self._load_record(record)
+            done = set(seen.get(self.url, []))
+            for index, item in enumerate(prepared):
+                if item.document["kind"] == "result" and item.document.get("quick"):
+                    outcome.skipped.append((item.path, "quick result: never uploaded"))
+                    continue
+                if item.digest in done:
+                    outcome.skipped.append((item.path, "already uploaded"))
+                    continue
+                status, message = self._post(item.body, lambda m, p=item.path: note(f"{p}: {m}"))
+                if status == "accepted":
+                    outcome.accepted.append(item.path)
+                    done.add(item.digest)
+                    seen[self.url] = sorted(done)
+                    atomic_write_json(record, seen)  # record each success at once
+                elif status == "rejected":
+                    outcome.rejected.append((item.path, message))
+                else:
+                    outcome.failed.append((item.path, message))
+                    if "cannot reach" in message:
+                        # The service is down: do not hammer it once per remaining file.
+                        outcome.failed += [
+                            (rest.path, "not attempted: service unreachable")
+                            for rest in prepared[index + 1 :]
+                        ]
+                        break
+        return outcome
+
+    @staticmethod
+    def _load_record(path: Path) -> dict[str, list[str]]:
+        if not path.is_file():
+            return {}
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}  # a damaged record only means files may be offered again
+        return data if isinstance(data, dict) else {}
