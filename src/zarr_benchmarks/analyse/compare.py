@@ -39,6 +39,7 @@ import numpy as np
 from zarr_benchmarks._format import SCHEMA_VERSION
 from zarr_benchmarks._jsonio import json_safe
 from zarr_benchmarks.analyse import stats
+from zarr_benchmarks.results.model import ResultDoc, ResultInputError, read_results
 
 #: Benchmarks under this prefix are machine references, never regressions.
 REFERENCE_PREFIX = "bench_reference."
@@ -75,7 +76,7 @@ STATUS_ORDER = (
 )
 
 
-class CompareInputError(ValueError):
+class CompareInputError(ResultInputError):
     """Bad input (unreadable file, wrong format, incompatible results); names the file."""
 
 
@@ -134,126 +135,18 @@ def format_params(params: Mapping[str, Any], param_names: Sequence[str] = ()) ->
     return ", ".join(f"{n}={params[n]}" for n in names)
 
 
-def _is_asv_result(doc: Any) -> bool:
-    return (
-        isinstance(doc, dict)
-        and "kind" not in doc
-        and isinstance(doc.get("results"), dict)
-        and "commit_hash" in doc
-        and "params" in doc
-    )
-
-
-def _reduce_asv(path: Path) -> dict[str, Any]:
-    """Reduce an asv result file in memory (its run record next to it, if any, is used)."""
-    from zarr_benchmarks.results.reduce import ReduceError, prepare
-
-    try:
-        reduced, _notes = prepare([path])
-    except ReduceError as exc:
-        raise CompareInputError(f"cannot reduce asv result file: {exc}") from exc
-    if not reduced:
-        raise CompareInputError(f"{path}: asv result file holds no benchmark results")
-    return reduced[0].document
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CompareInputError(f"{path}: cannot read file ({exc})") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CompareInputError(
-            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-        ) from exc
-
-
-def _check_result_doc(doc: Any, where: str) -> None:
-    """Structural checks with messages naming the file and the field."""
-    if not isinstance(doc, dict):
-        raise CompareInputError(f"{where}: expected a JSON object")
-    if doc.get("kind") != "result":
-        raise CompareInputError(
-            f"{where}: not a result file (kind={doc.get('kind')!r}); expected a reduced "
-            "result (kind 'result'), a folder of them, or an asv result file"
-        )
-    if doc.get("schema_version") != SCHEMA_VERSION:
-        raise CompareInputError(
-            f"{where}: unsupported schema_version {doc.get('schema_version')!r} "
-            f"(expected {SCHEMA_VERSION})"
-        )
-    try:
-        from zarr_benchmarks.results.schemas import SchemaError, validate
-    except ImportError:
-        validate = None
-    if validate is not None:
-        try:
-            validate(doc)
-        except SchemaError as exc:
-            raise CompareInputError(f"{where}: invalid result file: {exc}") from exc
-        except (FileNotFoundError, KeyError, LookupError):
-            pass  # no schema for this kind installed: fall back to the checks below
-    benchmarks = doc.get("benchmarks")
-    if not isinstance(benchmarks, dict):
-        raise CompareInputError(f"{where}: 'benchmarks' must be an object")
-    for name, bench in benchmarks.items():
-        if not isinstance(bench, dict) or not isinstance(bench.get("results"), list):
-            raise CompareInputError(f"{where}: benchmarks.{name}.results must be a list")
-        for i, res in enumerate(bench["results"]):
-            samples = res.get("samples") if isinstance(res, dict) else None
-            if not isinstance(samples, list) or not all(
-                isinstance(s, int | float) and not isinstance(s, bool) for s in samples
-            ):
-                raise CompareInputError(
-                    f"{where}: benchmarks.{name}.results[{i}].samples must be a list of numbers"
-                )
-
-
-def load_result(path: str | Path) -> dict[str, Any]:
-    """Load one reduced result file or asv result file as a reduced-result dict."""
-    p = Path(path)
-    doc = _read_json(p)
-    if _is_asv_result(doc):
-        doc = _reduce_asv(p)
-    _check_result_doc(doc, str(p))
-    return doc
-
-
 def load_results(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
-    """Load a file, or every result file in a folder (recursively).
+    """A file, or every result file in a folder, as ``(source, document)`` pairs.
 
-    In a folder, reduced result files (``result_*.json``) are used when there are any;
-    otherwise asv result files (skipping asv's ``machine.json``/``benchmarks.json``).
-
-    Returns
-    -------
-    list of (source, document)
+    Read through the one result loader (:func:`zarr_benchmarks.results.model.read_results`):
+    reduced results, or asv's result files reduced in memory.
     """
-    p = Path(path)
-    if not p.exists():
-        raise CompareInputError(f"{p}: no such file or folder")
-    if p.is_file():
-        return [(str(p), load_result(p))]
-    reduced = sorted(p.rglob("result_*.json"))
-    if reduced:
-        return [(str(f), load_result(f)) for f in reduced]
-    docs = []
-    for f in sorted(p.rglob("*.json")):
-        if f.name in {"machine.json", "benchmarks.json"} or f.name.startswith("info_"):
-            continue
-        doc = _read_json(f)
-        if _is_asv_result(doc):
-            docs.append((str(f), _check_and_return(_reduce_asv(f), str(f))))
-    if not docs:
-        raise CompareInputError(f"{p}: folder holds no result files (result_*.json or asv results)")
-    return docs
-
-
-def _check_and_return(doc: dict[str, Any], where: str) -> dict[str, Any]:
-    _check_result_doc(doc, where)
-    return doc
+    try:
+        return [(d.source, dict(d.data)) for d in read_results(path)]
+    except CompareInputError:
+        raise
+    except ResultInputError as exc:
+        raise CompareInputError(str(exc)) from exc
 
 
 def _median(values: Iterable[float]) -> float | None:
@@ -294,27 +187,27 @@ def entries_from_docs(
     out: dict[tuple[str, str], Entry] = {}
     for source, doc in sorted(docs, key=lambda sd: str(sd[1].get("timestamp", ""))):
         refs = extract_references(doc)
-        for name, bench in doc["benchmarks"].items():
-            for res in bench["results"]:
-                entry = Entry(
-                    name=name,
-                    params=dict(res.get("params", {})),
-                    param_names=list(bench.get("param_names", [])),
-                    version=bench.get("version"),
-                    type=str(bench.get("type", "time")),
-                    unit=str(bench.get("unit", "")),
-                    status=str(res.get("status", "ok")),
-                    samples=[float(s) for s in res.get("samples", [])],
-                    machine_id=doc.get("machine_id"),
-                    preset=doc.get("preset"),
-                    timestamp=str(doc.get("timestamp", "")),
-                    source=source,
-                    references=refs,
-                    blocks=[[float(x) for x in b] for b in res.get("blocks", []) if b],
-                    value=None if res.get("value") is None else float(res["value"]),
-                    size=doc.get("size") or PRESET_SIZES.get(str(doc.get("preset"))),
-                )
-                out[entry.key] = entry
+        result = ResultDoc(source, doc)
+        for res in result.entries():
+            entry = Entry(
+                name=res.benchmark,
+                params=dict(res.params),
+                param_names=list(res.param_names),
+                version=res.version,
+                type=res.type,
+                unit=res.unit,
+                status=res.status,
+                samples=list(res.samples),
+                machine_id=result.machine_id,
+                preset=result.preset,
+                timestamp=result.timestamp,
+                source=source,
+                references=refs,
+                blocks=[list(b) for b in res.blocks],
+                value=res.value,
+                size=result.size or PRESET_SIZES.get(str(result.preset)),
+            )
+            out[entry.key] = entry
     return out
 
 

@@ -36,16 +36,13 @@ from zarr_benchmarks.analyse.compare import (
     CompareInputError,
     Entry,
     Row,
-    _is_asv_result,
-    _read_json,
-    _reduce_asv,
     entries_from_docs,
     format_params,
     format_value,
     judge_pairs,
-    load_result,
     new_row,
 )
+from zarr_benchmarks.results.model import ResultInputError, environment_versions, read_results
 
 AXES = ("auto", "version", "commit")
 
@@ -135,18 +132,6 @@ class History:
 # ---------------------------------------------------------------------------- loading
 
 
-def _versions_from_env_files(root: Path, package: str) -> dict[str, str]:
-    """Environment id -> version of ``package``, from the environment info files."""
-    out: dict[str, str] = {}
-    for f in sorted(root.rglob("info_environment-*.json")):
-        doc = _read_json(f)
-        if isinstance(doc, dict) and doc.get("kind") == "environment":
-            version = (doc.get("packages") or {}).get(package)
-            if doc.get("environment_id") and version:
-                out[str(doc["environment_id"])] = str(version)
-    return out
-
-
 def load_runs(path: str | Path, package: str = "zarr") -> list[Run]:
     """Every result in ``path`` (a folder, searched recursively, or one file).
 
@@ -156,28 +141,17 @@ def load_runs(path: str | Path, package: str = "zarr") -> list[Run]:
     numcodecs history).
     """
     root = Path(path)
-    if not root.exists():
-        raise CompareInputError(f"{root}: no such file or folder")
-    folder = root if root.is_dir() else root.parent
-    env_zarr = _versions_from_env_files(folder, package)
-    files = [root] if root.is_file() else sorted(root.rglob("result_*.json"))
-    runs: list[Run] = []
-    for f in files:
-        raw = _read_json(f)
-        zarr = raw.get("params", {}).get(package) if _is_asv_result(raw) else None
-        doc = load_result(f)
-        runs.append(Run(str(f), doc, zarr or env_zarr.get(str(doc.get("environment_id")))))
-    if not runs and root.is_dir():
-        for f in sorted(root.rglob("*.json")):
-            if f.name in {"machine.json", "benchmarks.json"} or f.name.startswith("info_"):
-                continue
-            raw = _read_json(f)
-            if _is_asv_result(raw):
-                doc = _reduce_asv(f)
-                zarr = (raw.get("params") or {}).get(package)
-                runs.append(Run(str(f), doc, zarr or env_zarr.get(str(doc.get("environment_id")))))
-    if not runs:
-        raise CompareInputError(f"{root}: holds no result files (result_*.json or asv results)")
+    try:
+        docs = read_results(root)
+        versions = environment_versions(root if root.is_dir() else root.parent, package)
+    except CompareInputError:
+        raise
+    except ResultInputError as exc:
+        raise CompareInputError(str(exc)) from exc
+    runs = []
+    for d in docs:
+        version = (d.asv_params or {}).get(package)
+        runs.append(Run(d.source, dict(d.data), version or versions.get(str(d.environment_id))))
     return runs
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from zarr_benchmarks.results.model import ResultInputError, read_folder
 
 __all__ = ["AggregateError", "build_parquet", "collect_rows", "query"]
 
@@ -68,15 +69,6 @@ def _column_name(name: str, prefix: str = "") -> str:
     return prefix + clean
 
 
-def _iter_json(folder: Path, pattern: str) -> Iterator[tuple[Path, dict[str, Any]]]:
-    from zarr_benchmarks._jsonio import read_json
-
-    for path in sorted(folder.glob(pattern)):
-        document = read_json(path)
-        if isinstance(document, dict):
-            yield path, document
-
-
 def collect_rows(results_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read every ``result_*.json`` (and the info files) under ``results_dir`` into rows.
 
@@ -85,27 +77,23 @@ def collect_rows(results_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     AggregateError
         If ``results_dir`` is not a folder or a file is not valid JSON.
     """
-    from zarr_benchmarks._jsonio import JSONReadError, sha256_id
+    from zarr_benchmarks._jsonio import sha256_id
 
     folder = Path(results_dir)
     if not folder.is_dir():
         raise AggregateError(f"{folder}: results folder not found")
     try:
-        machines = {d.get("machine_id"): d for _, d in _iter_json(folder, "info_machine-*.json")}
-        environments = {
-            d.get("environment_id"): d for _, d in _iter_json(folder, "info_environment-*.json")
-        }
-        results = list(_iter_json(folder, "result_*.json"))
-    except JSONReadError as exc:
+        loaded = read_folder(folder, check=False)
+    except ResultInputError as exc:
         raise AggregateError(str(exc)) from None
+    machines, environments = loaded.machines, loaded.environments
 
     rows: list[dict[str, Any]] = []
-    for _, doc in results:
-        if doc.get("kind") != "result":
-            continue
-        machine = machines.get(doc.get("machine_id")) or {}
+    for result in loaded.results:
+        doc = result.data
+        machine = machines.get(str(doc.get("machine_id"))) or {}
         hardware = machine.get("hardware") or {}
-        env = environments.get(doc.get("environment_id")) or {}
+        env = environments.get(str(doc.get("environment_id"))) or {}
         try:
             stamp = datetime.strptime(str(doc.get("timestamp")), "%Y-%m-%d-%H-%M-%S")
         except ValueError:

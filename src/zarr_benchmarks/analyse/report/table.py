@@ -24,6 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from zarr_benchmarks.results.model import ResultInputError, read_folder
+
 __all__ = [
     "METRICS",
     "THROUGHPUT_METRICS",
@@ -302,31 +304,20 @@ def load_results(folder: str | os.PathLike[str]) -> ResultSet:
         If the folder is missing, holds no result files, or a file is unreadable or
         does not match its schema (the message names the file).
     """
-    from zarr_benchmarks._jsonio import JSONReadError, read_json
-
     root = Path(folder)
     if not root.is_dir():
         raise ReportInputError(f"{root}: results folder not found")
-
-    def read(path: Path) -> Any:
-        try:
-            doc = read_json(path)
-        except JSONReadError as exc:
-            raise ReportInputError(str(exc)) from None
-        _validate(doc, path.name)
-        return doc
-
-    machines = {d["machine_id"]: d for d in map(read, sorted(root.glob("info_machine-*.json")))}
-    environments = {
-        d["environment_id"]: d for d in map(read, sorted(root.glob("info_environment-*.json")))
-    }
-    results = [(p.name, read(p)) for p in sorted(root.glob("result_*.json"))]
+    try:
+        loaded = read_folder(root)
+    except ResultInputError as exc:
+        raise ReportInputError(str(exc)) from None
+    results = [(d.source, d.data) for d in loaded.results]
     if not results:
         raise ReportInputError(
             f"{root}: no result_*.json files (make some with `zarr-benchmarks run` "
             "or `zarr-benchmarks reduce`)"
         )
-    return records_from_documents(results, machines, environments)
+    return records_from_documents(results, loaded.machines, loaded.environments)
 
 
 def latest(records: Iterable[Record]) -> list[Record]:
