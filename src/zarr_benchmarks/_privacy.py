@@ -45,7 +45,7 @@ def _private_patterns() -> list[tuple[re.Pattern[str], str]]:
 @overload
 def scrub(text: str) -> str: ...
 @overload
-def scrub(text: Iterable[str]) -> list[str]: ...
+def scrub(text: list[str] | tuple[str, ...]) -> list[str]: ...  # not Iterable: str is one too
 def scrub(text: str | Iterable[str]) -> str | list[str]:
     """Remove home paths, hostname, user name and IP/MAC addresses from text."""
     if not isinstance(text, str):

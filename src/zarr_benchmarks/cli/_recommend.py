@@ -184,7 +184,7 @@ def recommend(
     Several codecs may follow one --codecs: `--codecs blosc-zstd-5-shuffle zstd-3`.
     """
     from zarr_benchmarks.data.chunking import resolve_layout
-    from zarr_benchmarks.data.dataset_types import create_metadata
+    from zarr_benchmarks.data.dataset_types import DatasetType, create_metadata
     from zarr_benchmarks.run.runner import DatasetBenchmarkRunner
     from zarr_benchmarks.suite.config import BenchmarkConfig
 
@@ -206,7 +206,7 @@ def recommend(
             meta = create_metadata(
                 dataset_type, _parse_shape(shape) if shape else None, dtype=dtype
             )
-            array = meta.dataset_type.modality.generate(meta.shape, meta.dtype, seed)
+            array = DatasetType(meta.dataset_type).modality.generate(meta.shape, meta.dtype, seed)
         config = BenchmarkConfig(
             meta,
             compression_profile=profile,
@@ -230,7 +230,9 @@ def recommend(
                     weed_binary()
                 except ObjectStoreUnavailable as exc:
                     fail(f"--storage s3: {exc}")
-        resolve_layout(layout or meta.dataset_type.modality.chunk_layouts[0], meta.shape)
+        resolve_layout(
+            layout or DatasetType(meta.dataset_type).modality.chunk_layouts[0], meta.shape
+        )
     except (ValueError, TypeError, OSError) as exc:
         fail(str(exc))
     with Progress(

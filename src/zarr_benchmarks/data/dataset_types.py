@@ -37,7 +37,7 @@ class _DatasetTypeMeta(type):
 
     def __contains__(cls, item: object) -> bool:
         try:
-            cls(item)  # type: ignore[call-arg]
+            cls(item)
         except ValueError:
             return False
         return True
@@ -199,20 +199,20 @@ class DatasetMetadata:
 
     def suggest_compression(self) -> str:
         """The codec id recommended for this modality before measuring anything."""
-        return self.dataset_type.modality.suggested_codec
+        return DatasetType(self.dataset_type).modality.suggested_codec
 
     def suggest_chunk_size(self) -> tuple[int, ...]:
         """A chunk shape for this modality's suggested layout, fitted to ``shape``."""
         from zarr_benchmarks.data.chunking import resolve_layout
 
-        layout = self.dataset_type.modality.chunk_layouts[0]
+        layout = DatasetType(self.dataset_type).modality.chunk_layouts[0]
         return resolve_layout(layout, self.shape).chunks
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (for the webhook API and result files)."""
         return {
             "name": self.name,
-            "type": self.dataset_type.value,
+            "type": DatasetType(self.dataset_type).value,
             "shape": list(self.shape),
             "dtype": np.dtype(self.dtype).name,
             "voxel_size": list(self.voxel_size) if self.voxel_size else None,

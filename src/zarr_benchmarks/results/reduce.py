@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from zarr_benchmarks._jsonio import JSONReadError, atomic_write_many, pretty_dumps, read_json
 from zarr_benchmarks._format import SCHEMA_VERSION
@@ -155,7 +155,7 @@ def benchmark_type(name: str, declared: str | None) -> str:
     return "track"
 
 
-def _finite(x: Any) -> bool:
+def _finite(x: Any) -> TypeGuard[int | float]:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
@@ -234,7 +234,8 @@ def reduce_asv_result(
             continue  # an older run's result asv kept in the same file
         if _finite(started_at):
             started.append(int(started_at))
-        info = benchmarks.get(name) if isinstance(benchmarks.get(name), dict) else {}
+        entry = benchmarks.get(name)
+        info: dict[str, Any] = entry if isinstance(entry, dict) else {}
         kind = benchmark_type(name, info.get("type"))
         params = col(row, i_par) or []
         if not isinstance(params, list) or not all(isinstance(p, list) for p in params):
@@ -259,7 +260,7 @@ def reduce_asv_result(
                 f"{name}: {len(values)} results for {len(combos)} parameter combinations; "
                 "extra entries ignored"
             )
-        entries = []
+        entries: list[dict[str, Any]] = []
         for k, (combo, value) in enumerate(zip(combos, values, strict=False)):
             p = dict(zip(names, combo, strict=True))
             if value is None:

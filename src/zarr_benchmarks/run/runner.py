@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 
 from zarr_benchmarks.data.chunking import resolve_layout
-from zarr_benchmarks.data.dataset_types import CompressionProfile, DatasetMetadata
+from zarr_benchmarks.data.dataset_types import CompressionProfile, DatasetMetadata, DatasetType
 from zarr_benchmarks.suite import zarr_io
 from zarr_benchmarks.suite.cases import Case
+from zarr_benchmarks.suite.codecs import get_codec
 from zarr_benchmarks.suite.config import BenchmarkConfig
 
 #: a codec is "fast enough" for the balanced pick when both its write and read
@@ -190,7 +191,7 @@ class DatasetBenchmarkRunner:
         impl = implementations.require(self.config.implementation)
         meta: DatasetMetadata = self.config.dataset_metadata
         if data is None:
-            data = meta.dataset_type.modality.generate(meta.shape, meta.dtype, 0)
+            data = DatasetType(meta.dataset_type).modality.generate(meta.shape, meta.dtype, 0)
         data = np.asarray(data)
         # The guide's MRI example describes a 3-D volume as (1, z, y, x): a singleton
         # time axis in the metadata is the same data, not a mismatch.
@@ -204,7 +205,8 @@ class DatasetBenchmarkRunner:
             )
         codecs = self.config.codecs
         layout = resolve_layout(
-            self.config.chunk_layout or meta.dataset_type.modality.chunk_layouts[0], data.shape
+            self.config.chunk_layout or DatasetType(meta.dataset_type).modality.chunk_layouts[0],
+            data.shape,
         )
         with tempfile.TemporaryDirectory(prefix="zarr-benchmarks-") as tmp:
             workdir = Path(self.config.output_dir) if self.config.output_dir else Path(tmp)
@@ -229,7 +231,7 @@ class DatasetBenchmarkRunner:
                 self._report(f"writing and checking {cid}", done, total)
                 case.prepare_read()  # written and verified once, untimed
                 results[cid].stored_nbytes = zarr_io.stored_nbytes(case.read_path)
-                if not case.codec.lossless:
+                if not get_codec(case.codec).lossless:
                     from zarr_benchmarks.suite.quality import quality_metrics
 
                     results[cid].quality = quality_metrics(data, np.asarray(case.read()))
@@ -410,7 +412,6 @@ def parse_benchmark_request(payload: Mapping[str, Any]) -> tuple[BenchmarkConfig
     import jsonschema
 
     from zarr_benchmarks.data.dataset_types import create_metadata
-    from zarr_benchmarks.suite.codecs import get_codec
 
     validator = jsonschema.Draft202012Validator(BENCHMARK_REQUEST_SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(payload))
@@ -430,7 +431,7 @@ def parse_benchmark_request(payload: Mapping[str, Any]) -> tuple[BenchmarkConfig
         )
     except (ValueError, TypeError) as exc:
         raise ValueError(f"dataset: {exc}") from None
-    if meta.dataset_type.value == "custom":
+    if DatasetType(meta.dataset_type).value == "custom":
         raise ValueError(
             "dataset/type: 'custom' data cannot be sent to the service; "
             "run `zarr-benchmarks recommend --data FILE` locally"
@@ -457,7 +458,8 @@ def parse_benchmark_request(payload: Mapping[str, Any]) -> tuple[BenchmarkConfig
             implementation=bench.get("implementation", "zarr-python"),
         )
         resolve_layout(
-            config.chunk_layout or meta.dataset_type.modality.chunk_layouts[0], meta.shape
+            config.chunk_layout or DatasetType(meta.dataset_type).modality.chunk_layouts[0],
+            meta.shape,
         )
     except ValueError as exc:
         raise ValueError(f"benchmark: {exc}") from None
@@ -471,5 +473,5 @@ def run_benchmark_request(
     on synthetic data of the requested modality; the same code path as the API."""
     config, seed = parse_benchmark_request(payload)
     meta = config.dataset_metadata
-    data = meta.dataset_type.modality.generate(meta.shape, meta.dtype, seed)
+    data = DatasetType(meta.dataset_type).modality.generate(meta.shape, meta.dtype, seed)
     return DatasetBenchmarkRunner(config, progress).run(data)

@@ -166,13 +166,14 @@ class Case:
         """Check (untimed) that the stored array equals the data (for a lossy codec:
         lies within the codec's documented error); raise otherwise."""
         back = self._impl.read(self._array)
-        if self.codec.lossless or back.shape != self.data.shape:
+        codec = get_codec(self.codec)  # the spec itself: __post_init__ resolved it
+        if codec.lossless or back.shape != self.data.shape:
             same = back.shape == self.data.shape and np.array_equal(back, self.data)
             detail = ""
         else:
-            within = getattr(self.codec, "within_tolerance", None)
+            within = getattr(codec, "within_tolerance", None)
             same = within is None or within(self.data, back)
-            detail = f" by more than {self.codec.id}'s documented error"
+            detail = f" by more than {codec.id}'s documented error"
         if not same:
             raise DataMismatchError(
                 f"{self.label}: data read back from {self.read_path.name} differs from the "

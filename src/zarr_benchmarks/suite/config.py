@@ -83,5 +83,5 @@ class BenchmarkConfig:
     @property
     def codecs(self) -> tuple[str, ...]:
         """Codec ids to test (normalised through the registry)."""
-        chosen = self.codecs_to_test or self.compression_profile.codecs
+        chosen = self.codecs_to_test or CompressionProfile(self.compression_profile).codecs
         return tuple(get_codec(c).id for c in chosen)

@@ -207,8 +207,9 @@ def get_matrix(name: str | None = None, environ: Mapping[str, str] | None = None
     codecs = tuple(get_codec(c).id for c in codecs)
     overridden_codecs = _split(env.get(CODECS_ENV)) is not None
     empty_values = matrix.write_empty_chunks
-    if _split(env.get(WRITE_EMPTY_CHUNKS_ENV)):
-        empty_values = tuple(_parse_bool(v) for v in _split(env.get(WRITE_EMPTY_CHUNKS_ENV)))
+    empty_env = _split(env.get(WRITE_EMPTY_CHUNKS_ENV))
+    if empty_env:
+        empty_values = tuple(_parse_bool(v) for v in empty_env)
     return replace(
         matrix,
         modalities=tuple(get_modality(m).id for m in modalities),

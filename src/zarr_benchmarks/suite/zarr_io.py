@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import zarr
@@ -99,7 +99,8 @@ def write(array: zarr.Array, data: np.ndarray) -> None:
 
 def read(array: zarr.Array) -> np.ndarray:
     """Read the whole array: the call the read benchmarks time."""
-    return array[...]
+    # zarr types indexing as array-or-scalar; a numpy-backed array of >= 1 axis gives ndarray
+    return cast(np.ndarray, array[...])
 
 
 def first_chunk_selection(array: zarr.Array) -> tuple[slice, ...]:
@@ -114,7 +115,7 @@ def middle_plane_selection(shape: tuple[int, ...]) -> tuple[int | slice, ...]:
 
 def read_selection(array: zarr.Array, selection: tuple[Any, ...]) -> np.ndarray:
     """Read a region: the call the chunk, plane and region benchmarks time."""
-    return array[selection]
+    return cast(np.ndarray, array[selection])  # as in read()
 
 
 def stored_nbytes(path: str | os.PathLike[str]) -> int:

@@ -66,7 +66,7 @@ def grid(shape: tuple[int, ...]) -> list[np.ndarray]:
 
 def impulses(
     shape: tuple[int, ...], n: int, rng: np.random.Generator, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """``n`` random point sources (index tuples and amplitudes) in a volume.
 
     Blurring an array holding them with a Gaussian renders ``n`` Gaussian spots at
@@ -156,7 +156,7 @@ def filaments(
     direction = rng.standard_normal((n, ndim))
     direction /= np.linalg.norm(direction, axis=1, keepdims=True)
     pos = rng.random((n, ndim)) * np.asarray(shape)
-    points = np.empty((length, n, ndim))
+    points: np.ndarray = np.empty((length, n, ndim))
     for i in range(length):
         kick = rng.standard_normal((n, ndim))
         direction = stiffness * direction + (1 - stiffness) * kick

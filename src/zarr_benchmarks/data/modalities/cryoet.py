@@ -90,7 +90,7 @@ def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
         ctf, wedge = _transfer(vol_shape, defocus_um=rng.uniform(3.0, 4.5))  # type: ignore[arg-type]
         signal = np.fft.irfftn(np.fft.rfftn(density) * ctf * wedge, s=vol_shape, axes=(0, 1, 2))
         signal /= max(float(signal.std()), 1e-12)
-        noise = rng.standard_normal(vol_shape, dtype=np.float32)
+        noise: np.ndarray = rng.standard_normal(vol_shape, dtype=np.float32)
         # Back-projection weighting: noise shares the wedge and loses the highest
         # frequencies to binning (a mild low-pass).
         noise = np.fft.irfftn(np.fft.rfftn(noise) * wedge, s=vol_shape, axes=(0, 1, 2))

@@ -35,7 +35,7 @@ from zarr_benchmarks.data.modalities._physics import blur, grid, quantise, smoot
 EPI = {"csf": 650.0, "gm": 500.0, "wm": 430.0, "scalp": 250.0}
 
 
-def _brain(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+def _brain(shape: tuple[int, int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     nz, ny, nx = shape
     z, y, x = grid(shape)
     u = (z - 0.45 * nz) / (0.55 * nz)

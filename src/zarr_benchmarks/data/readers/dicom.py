@@ -189,16 +189,16 @@ def _open_folder(folder: Path, inner: str | None) -> Source:
         if int(ds.get("NumberOfFrames", 1) or 1) != 1:
             raise UserDataError(f"{f}: a multi-frame file inside a folder of slices")
     geometry = [_position(ds) for _, ds in headers]
-    orientations = [o for _, o in geometry]
-    parallel = all(o is not None for o in orientations) and all(
-        np.allclose(o, orientations[0], atol=1e-4)
-        for o in orientations  # type: ignore[arg-type]
+    # _position gives both or neither; parallel needs every slice's, all one orientation
+    known = [(p, o) for p, o in geometry if p is not None and o is not None]
+    parallel = len(known) == len(geometry) and all(
+        np.allclose(o, known[0][1], atol=1e-4) for _, o in known
     )
     step: float | None = None
     if parallel:
-        ori = orientations[0]
-        normal = np.cross(ori[:3], ori[3:])  # type: ignore[index]
-        where = [float(np.dot(normal, p)) for p, _ in geometry]  # type: ignore[arg-type]
+        ori = known[0][1]
+        normal = np.cross(ori[:3], ori[3:])
+        where = [float(np.dot(normal, p)) for p, _ in known]
         order = sorted(range(len(headers)), key=lambda i: where[i])
         ordered_by = "position"
         gaps = np.diff(sorted(where))

@@ -32,7 +32,8 @@ def _voxel(attrs: Any, ndim: int) -> tuple[tuple[float, ...] | None, str | None]
             except (TypeError, ValueError):
                 continue
             unit = next((_text(attrs[k]) for k in ("units", "unit") if k in attrs), None)
-            unit = {"micrometer": "um", "µm": "um", "nanometer": "nm"}.get(unit, unit)
+            aliases: dict[str | None, str] = {"micrometer": "um", "µm": "um", "nanometer": "nm"}
+            unit = aliases.get(unit, unit)
             return tuple(values[-min(3, ndim) :]), unit or "um"
     return None, None
 
@@ -41,7 +42,7 @@ def _open(path: Path, inner: str | None) -> Source:
     import h5py
 
     try:
-        handle = h5py.File(path, "r")
+        handle = h5py.File(path, "r")  # type: ignore[arg-type]  # h5py-stubs: str only; h5py takes PathLike
     except Exception as exc:  # OSError for most damage; others for odd files
         raise UserDataError(f"{path}: not a readable HDF5 file ({exc})") from None
     try:

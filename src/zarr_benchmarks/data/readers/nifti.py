@@ -10,6 +10,7 @@ sets ``scl_slope``). Voxel size and units come from ``pixdim`` and ``xyzt_units`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from zarr_benchmarks.data.readers import Reader, Source, Transposed, UserDataError, register_reader
 
@@ -21,7 +22,11 @@ def _open(path: Path, inner: str | None) -> Source:
     import nibabel as nib
 
     try:
-        img = nib.load(path, mmap="r") if path.name.lower().endswith(".nii") else nib.load(path)
+        # nibabel types load() and .header as the FileBasedImage/-Header base classes,
+        # which lack shape, dataobj and get_zooms; the isinstance check below holds.
+        img: Any = (
+            nib.load(path, mmap="r") if path.name.lower().endswith(".nii") else nib.load(path)
+        )
         header = img.header
         shape = tuple(int(s) for s in img.shape)
         proxy = img.dataobj
@@ -39,7 +44,7 @@ def _open(path: Path, inner: str | None) -> Source:
     space_unit, time_unit = header.get_xyzt_units()
     spatial = zooms[: min(3, ndim)][::-1]
     units = _UNITS.get(space_unit, space_unit)
-    info = {
+    info: dict[str, Any] = {
         "nifti_axes": "xyzt"[:ndim],
         "axes": ("t" if ndim == 4 else "") + "zyx"[3 - min(3, ndim) :],
     }

@@ -97,7 +97,7 @@ def _claims_folder(path: Path) -> bool:
 
 def _open_folder(folder: Path, inner: str | None) -> Source:
     files = sorted(_tiff_files(folder), key=natural_key)
-    planes = []
+    planes: list[np.ndarray] = []
     voxel = units = None
     for f in files:
         plane, v, u = read_tiff(f)

@@ -52,14 +52,14 @@ class BloscSpec(CodecSpec):
         return {"id": "blosc", "cname": self.cname, "clevel": self.clevel, "shuffle": self.shuffle}
 
     def zarr_v3_compressors(self, dtype: np.dtype) -> tuple[Any, ...]:
-        from zarr.codecs import BloscCodec
+        from zarr.codecs import BloscCname, BloscCodec, BloscShuffle
 
         # typesize must be the item size, or shuffling is silently a no-op.
         return (
             BloscCodec(
-                cname=self.cname,
+                cname=BloscCname(self.cname),  # __post_init__ checked both names
                 clevel=self.clevel,
-                shuffle=self.shuffle,
+                shuffle=BloscShuffle(self.shuffle),
                 typesize=np.dtype(dtype).itemsize,
             ),
         )
