@@ -31,8 +31,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
 from zarr_benchmarks.analyse import compare as cmp
 from zarr_benchmarks.results.blocks import merge_blocks
+from zarr_benchmarks.results.reduce import ReduceError, prepare
+from zarr_benchmarks.run.records import RunMeta
 
 #: Where ``run --against`` writes the comparison, relative to the clone root.
 DEFAULT_OUTPUT = Path(".asv") / "ab"
@@ -119,7 +122,6 @@ def side_config(tree: Path, repo: Path, work: Path, side: str) -> Path:
         env_dir=str(work / f"env-{side}"),
         html_dir=str(work / f"html-{side}"),
     )
-    from zarr_benchmarks._jsonio import atomic_write_json
 
     return atomic_write_json(work / f"asv-{side}.conf.json", conf)
 
@@ -189,9 +191,6 @@ def run_ab(
     on_line
         Called with ``(side, line)`` for each line asv prints.
     """
-    from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
-    from zarr_benchmarks.results.reduce import ReduceError, prepare
-    from zarr_benchmarks.run.records import RunMeta
 
     if rounds < 1:
         raise ABError(f"--rounds must be at least 1, got {rounds}", 2)

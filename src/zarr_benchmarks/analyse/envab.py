@@ -42,10 +42,12 @@ from typing import Any
 import numpy as np
 
 from zarr_benchmarks._format import SCHEMA_VERSION
+from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
 from zarr_benchmarks._privacy import scrub
 from zarr_benchmarks.analyse import compare as cmp
 from zarr_benchmarks.analyse import stats
-from zarr_benchmarks.results.reduce import UNITS, benchmark_type
+from zarr_benchmarks.results.reduce import UNITS, benchmark_type, parse_param, result_filename
+from zarr_benchmarks.results.schemas import SchemaError, validate
 from zarr_benchmarks.run.envs import EnvError, SideEnv, child_environ, environment_of
 from zarr_benchmarks.run.envs import package_differences as _package_differences
 
@@ -109,8 +111,6 @@ class EnvABOutcome:
 def _asv_config(root: Path, work: Path, name: str) -> Path:
     """An asv config reading this tree's suite and writing only into ``work``."""
     from asv import util as asv_util
-
-    from zarr_benchmarks._jsonio import atomic_write_json
 
     try:
         conf = asv_util.load_json(str(root / "asv.conf.json"), js_comments=True)
@@ -256,7 +256,6 @@ def _run_one(
 
 
 def _combinations(benchmark: dict[str, Any]) -> list[tuple[int | None, dict[str, Any]]]:
-    from zarr_benchmarks.results.reduce import parse_param
 
     params = benchmark.get("params") or []
     if not params:
@@ -372,8 +371,6 @@ def run_interleaved(
     """
     from asv import config as asv_config
 
-    from zarr_benchmarks.results.schemas import SchemaError, validate
-
     if len(sides) < 2:
         raise EnvABError("an interleaved run needs at least two sides", 2)
     if options.blocks < stats.MIN_BLOCKS:
@@ -478,8 +475,6 @@ def run_env_ab(
     ``output`` (default ``<root>/.asv/env-ab``) receives ``comparison.md``,
     ``comparison.json`` and each side's reduced result and environment info.
     """
-    from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
-    from zarr_benchmarks.results.reduce import result_filename
 
     output = output or root / DEFAULT_OUTPUT
     run = run_interleaved(

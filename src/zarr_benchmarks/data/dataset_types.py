@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from zarr_benchmarks.data.chunking import resolve_layout
 from zarr_benchmarks.data.modalities import Modality, get_modality, list_modalities
 
 
@@ -203,7 +204,6 @@ class DatasetMetadata:
 
     def suggest_chunk_size(self) -> tuple[int, ...]:
         """A chunk shape for this modality's suggested layout, fitted to ``shape``."""
-        from zarr_benchmarks.data.chunking import resolve_layout
 
         layout = DatasetType(self.dataset_type).modality.chunk_layouts[0]
         return resolve_layout(layout, self.shape).chunks

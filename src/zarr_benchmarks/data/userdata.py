@@ -40,7 +40,13 @@ from typing import Any
 import numpy as np
 
 from zarr_benchmarks.data.dataset_types import DatasetMetadata, DatasetType
-from zarr_benchmarks.data.readers import ReaderUnavailable, UserDataError
+from zarr_benchmarks.data.readers import (
+    ReaderUnavailable,
+    UserDataError,
+    find_reader,
+    split_inner,
+    supported_summary,
+)
 
 __all__ = ["ReaderUnavailable", "UserDataError", "format_crop", "load_user_data", "parse_crop"]
 
@@ -201,7 +207,6 @@ def load_user_data(
         subclass :class:`ReaderUnavailable` when the format's optional extra is not
         installed. The message names the file and the problem, on one line.
     """
-    from zarr_benchmarks.data.readers import find_reader, split_inner, supported_summary
 
     path, inner = split_inner(str(path))
     if not path.exists():

@@ -32,6 +32,12 @@ from zarr_benchmarks._jsonio import JSONReadError, atomic_write_many, pretty_dum
 from zarr_benchmarks._format import SCHEMA_VERSION
 from zarr_benchmarks.results.schemas import SchemaError, validate
 from zarr_benchmarks.run.records import RunMeta, RunRecordError, sidecar_path
+from zarr_benchmarks.run.environment import environment_document
+from zarr_benchmarks.run.machine import (
+                collect_machine_info,
+                load_config,
+                machine_document,
+            )
 
 __all__ = [
     "ReduceError",
@@ -341,11 +347,6 @@ class _Context:
 
     def current_machine(self) -> dict[str, Any]:
         if self._machine is None:
-            from zarr_benchmarks.run.machine import (
-                collect_machine_info,
-                load_config,
-                machine_document,
-            )
 
             config = load_config()
             name = config["name"] if config else "Unnamed"
@@ -354,7 +355,6 @@ class _Context:
 
     def current_environment(self) -> dict[str, Any]:
         if self._environment is None:
-            from zarr_benchmarks.run.environment import environment_document
 
             self._environment = environment_document()
         return self._environment

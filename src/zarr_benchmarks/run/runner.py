@@ -25,11 +25,18 @@ from typing import Any
 import numpy as np
 
 from zarr_benchmarks.data.chunking import resolve_layout
-from zarr_benchmarks.data.dataset_types import CompressionProfile, DatasetMetadata, DatasetType
-from zarr_benchmarks.suite import zarr_io
+from zarr_benchmarks.data.dataset_types import (
+    CompressionProfile,
+    DatasetMetadata,
+    DatasetType,
+    create_metadata,
+)
+from zarr_benchmarks.suite import implementations, zarr_io
+from zarr_benchmarks.suite import storage as storage_mod
 from zarr_benchmarks.suite.cases import Case
 from zarr_benchmarks.suite.codecs import get_codec
 from zarr_benchmarks.suite.config import BenchmarkConfig
+from zarr_benchmarks.suite.quality import quality_metrics
 
 #: a codec is "fast enough" for the balanced pick when both its write and read
 #: throughput reach this fraction of the fastest codec's
@@ -186,7 +193,6 @@ class DatasetBenchmarkRunner:
         ImplementationUnavailable
             If the configured implementation is not installed or cannot run a codec.
         """
-        from zarr_benchmarks.suite import implementations
 
         impl = implementations.require(self.config.implementation)
         meta: DatasetMetadata = self.config.dataset_metadata
@@ -232,8 +238,6 @@ class DatasetBenchmarkRunner:
                 case.prepare_read()  # written and verified once, untimed
                 results[cid].stored_nbytes = zarr_io.stored_nbytes(case.read_path)
                 if not get_codec(case.codec).lossless:
-                    from zarr_benchmarks.suite.quality import quality_metrics
-
                     results[cid].quality = quality_metrics(data, np.asarray(case.read()))
                 done += 1
             for run in range(self.config.num_runs):
@@ -257,8 +261,6 @@ class DatasetBenchmarkRunner:
         recommended: dict[str, Any] = {"goal": profile.goal, **best[profile.goal]}
         storage_doc = None
         if self.config.storage is not None:
-            from zarr_benchmarks.suite import storage as storage_mod
-
             self._report(f"measuring storage {self.config.storage}", total, total)
             where = Path(self.config.output_dir) if self.config.output_dir else None
             measured = storage_mod.resolve_storage(self.config.storage, where)
@@ -410,8 +412,6 @@ def parse_benchmark_request(payload: Mapping[str, Any]) -> tuple[BenchmarkConfig
         With a message naming the offending field.
     """
     import jsonschema
-
-    from zarr_benchmarks.data.dataset_types import create_metadata
 
     validator = jsonschema.Draft202012Validator(BENCHMARK_REQUEST_SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(payload))

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from zarr_benchmarks._jsonio import sha256_id
 from zarr_benchmarks.results.model import ResultInputError, read_folder
 
 __all__ = ["AggregateError", "build_parquet", "collect_rows", "query"]
@@ -77,7 +78,6 @@ def collect_rows(results_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     AggregateError
         If ``results_dir`` is not a folder or a file is not valid JSON.
     """
-    from zarr_benchmarks._jsonio import sha256_id
 
     folder = Path(results_dir)
     if not folder.is_dir():

@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 
 from zarr_benchmarks.data.chunking import resolve_layout
+from zarr_benchmarks.data.modalities import list_modalities
 from zarr_benchmarks.data.modalities._base import Modality
 from zarr_benchmarks.suite.codecs import get_codec
 
@@ -77,8 +78,6 @@ def measure_modality_ratio(modality: Modality, seed: int = 0) -> float:
 def calibration_table(seed: int = 0) -> list[dict[str, object]]:
     """Generation time and ratio versus band for every modality with a band."""
     import time
-
-    from zarr_benchmarks.data.modalities import list_modalities
 
     rows: list[dict[str, object]] = []
     for modality in list_modalities():

@@ -41,6 +41,7 @@ from zarr.storage import LocalStore
 
 from zarr_benchmarks.data.chunking import Layout, resolve_layout
 from zarr_benchmarks.suite import zarr_io
+from zarr_benchmarks.suite.codecs import get_codec
 
 #: a basic selection: one slice (or index) per axis
 Region = tuple[slice | int, ...]
@@ -406,7 +407,6 @@ def stream_settings(
 ) -> zarr_io.ArraySettings:
     """Array settings for a streamed ``(p, t, c, z, y, x)`` stack: chunks of one time
     point (the layout is resolved against ``(1, c, z, y, x)``)."""
-    from zarr_benchmarks.suite.codecs import get_codec
 
     lay = resolve_layout(layout, (1, *stack.shape[2:]))
     return zarr_io.ArraySettings(get_codec(codec), lay, zarr_format)

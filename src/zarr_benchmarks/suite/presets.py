@@ -24,6 +24,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from zarr_benchmarks.data.chunking import resolve_layout
 from zarr_benchmarks.data.modalities import Modality, get_modality, list_modalities
 from zarr_benchmarks.suite.codecs import get_codec
 from zarr_benchmarks.suite.zarr_io import WRITE_EMPTY_CHUNKS_DEFAULT
@@ -192,7 +193,6 @@ def get_matrix(name: str | None = None, environ: Mapping[str, str] | None = None
     modalities = _split(env.get(MODALITIES_ENV)) or matrix.modalities
     codecs = _split(env.get(CODECS_ENV)) or matrix.codecs
     layouts = _split(env.get(LAYOUTS_ENV)) or matrix.layouts
-    from zarr_benchmarks.data.chunking import resolve_layout
 
     for layout in layouts:
         resolve_layout(layout, (256, 256, 256))  # raises LayoutError for bad names

@@ -21,6 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.data.userdata import load_user_data
+from zarr_benchmarks.suite.calibration import measure_ratio
+
 __all__ = ["REAL_VOLUMES", "RealVolume", "compare", "mrcfile_sdist_file"]
 
 
@@ -48,7 +52,6 @@ class RealVolume:
 
     def load(self) -> np.ndarray:
         """The volume as the project's readers present it (slowest axis first)."""
-        from zarr_benchmarks.data.userdata import load_user_data
 
         data, _ = load_user_data(self.locate())
         return np.ascontiguousarray(data)
@@ -157,8 +160,6 @@ REAL_VOLUMES: tuple[RealVolume, ...] = (
 
 def compare(volume: RealVolume, seed: int = 0) -> dict[str, object]:
     """Ratios of the real volume and of each counterpart generated at its shape/dtype."""
-    from zarr_benchmarks.data.modalities import get_modality
-    from zarr_benchmarks.suite.calibration import measure_ratio
 
     real = volume.load()
     row: dict[str, object] = {

@@ -42,6 +42,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from zarr_benchmarks.suite import remote
+
 __all__ = [
     "NFS_NOMINAL_MB_S",
     "Storage",
@@ -194,7 +196,6 @@ def measure_s3(
     zarr_benchmarks.suite.remote.ObjectStoreUnavailable
         If the server cannot be started (the message names the extra to install).
     """
-    from zarr_benchmarks.suite import remote
 
     if endpoint is None:
         with remote.local_object_store() as server:

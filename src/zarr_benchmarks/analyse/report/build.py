@@ -12,7 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zarr_benchmarks.analyse.report.table import ResultSet, latest, load_results
+from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
+from zarr_benchmarks.analyse import history as hist
+from zarr_benchmarks.analyse.compare import CompareInputError, format_params
+from zarr_benchmarks.analyse.report import figures as F
+from zarr_benchmarks.analyse.report import views
+from zarr_benchmarks.analyse.report.html import render_report
+from zarr_benchmarks.analyse.report.pareto import pareto_front
+from zarr_benchmarks.analyse.report.recommend import recommend
+from zarr_benchmarks.analyse.report.table import ReportInputError, ResultSet, latest, load_results
+from zarr_benchmarks.data.dataset_types import CompressionProfile
+from zarr_benchmarks.data.modalities import get_modality
 
 __all__ = ["ReportOutput", "build_report", "report_context"]
 
@@ -34,7 +44,6 @@ def _slug(text: str) -> str:
 
 
 def _modality_title(modality: str) -> str:
-    from zarr_benchmarks.data.modalities import get_modality
 
     try:
         return get_modality(modality).title
@@ -114,10 +123,6 @@ def _provenance(rs: ResultSet) -> dict[str, Any]:
 
 def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
     """Draw every figure into ``figures_dir`` and return the template context."""
-    from zarr_benchmarks.analyse.report import figures as F
-    from zarr_benchmarks.analyse.report import views
-    from zarr_benchmarks.analyse.report.recommend import recommend
-    from zarr_benchmarks.data.dataset_types import CompressionProfile
 
     recs = latest(rs.records)
     colours = F.codec_colours([r.codec for r in recs if r.codec])
@@ -239,7 +244,6 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
 
 def _point_table(panels: dict[str, list]) -> list[dict[str, Any]]:
     """Rows of codec/chunks with ratio, write and read MB/s (and front membership)."""
-    from zarr_benchmarks.analyse.report.pareto import pareto_front
 
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for op, points in panels.items():
@@ -282,10 +286,6 @@ def history_sections(results_dir: Path, figures_dir: Path) -> list[dict[str, Any
     writes it); each benchmark gets one figure of its medians across the releases with
     the flagged steps marked.
     """
-    from zarr_benchmarks.analyse import history as hist
-    from zarr_benchmarks.analyse.compare import CompareInputError, format_params
-    from zarr_benchmarks.analyse.report import figures as F
-    from zarr_benchmarks.analyse.report.table import ReportInputError
 
     out = []
     for manifest in sorted(results_dir.rglob(HISTORY_MANIFEST)):
@@ -367,8 +367,6 @@ def build_report(
     zarr_benchmarks.analyse.report.table.ReportInputError
         If the results folder cannot be read (the message names the file).
     """
-    from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
-    from zarr_benchmarks.analyse.report.html import render_report
 
     rs = load_results(results_dir)
     out = Path(output)

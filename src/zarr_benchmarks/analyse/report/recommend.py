@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from zarr_benchmarks.analyse.report.table import Record
+from zarr_benchmarks.data.dataset_types import CompressionProfile
 
 __all__ = ["Combination", "Recommendation", "combinations", "recommend"]
 
@@ -161,7 +162,6 @@ def recommend(records: Iterable[Record], storage_mb_s: float | None = None) -> l
         Bandwidth of the user's storage in MB/s; ``None`` ranks by the measured
         figures as they are.
     """
-    from zarr_benchmarks.data.dataset_types import CompressionProfile
 
     storage = f"on {storage_mb_s:g} MB/s storage" if storage_mb_s else "as measured (local disk)"
     combos = [_on_storage(c, storage_mb_s) for c in combinations(records)]

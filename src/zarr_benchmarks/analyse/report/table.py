@@ -24,7 +24,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from zarr_benchmarks._jsonio import sha256_id
+from zarr_benchmarks.data.modalities import get_modality
 from zarr_benchmarks.results.model import ResultInputError, read_folder
+from zarr_benchmarks.results.schemas import SchemaError, validate
+from zarr_benchmarks.suite.presets import shape_for
 
 __all__ = [
     "METRICS",
@@ -88,9 +92,6 @@ def array_nbytes(modality: str, size: str) -> int | None:
     not installed), so its throughput cannot be computed.
     """
     import numpy as np
-
-    from zarr_benchmarks.data.modalities import get_modality
-    from zarr_benchmarks.suite.presets import shape_for
 
     try:
         mod = get_modality(modality)
@@ -243,7 +244,6 @@ def records_from_documents(
     ReportInputError
         If ``validate`` and a document is invalid (names the label and JSON path).
     """
-    from zarr_benchmarks._jsonio import sha256_id
 
     rs = ResultSet(machines=dict(machines), environments=dict(environments or {}))
     fallback_presets: set[str] = set()
@@ -287,7 +287,6 @@ def records_from_documents(
 
 
 def _validate(doc: Any, label: str) -> None:
-    from zarr_benchmarks.results.schemas import SchemaError, validate
 
     try:
         validate(doc)

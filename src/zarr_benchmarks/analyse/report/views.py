@@ -13,6 +13,7 @@ from typing import Any
 
 from zarr_benchmarks.analyse.report.figures import Point
 from zarr_benchmarks.analyse.report.table import Record
+from zarr_benchmarks.suite.presets import get_matrix
 
 __all__ = [
     "ceiling_layout",
@@ -91,7 +92,6 @@ def ceiling_layout(records: Sequence[Record], machine_id: str, modality: str) ->
 
     Falls back to the layout with the most Zarr measurements when the preset's is absent.
     """
-    from zarr_benchmarks.suite.presets import get_matrix
 
     mine = [
         r
