@@ -22,7 +22,6 @@ JOB_EXECUTOR        ``process`` (isolated) or ``thread`` for the local pool    `
 BATCH_MAX           most files per commit                                      ``2000``
 PUSH_RETRY_MAX      longest wait between push retries, seconds                 ``30``
 AGGREGATE_DEBOUNCE  seconds between Parquet rebuilds after new contributions   ``10``
-WRITER_DELAY        test aid: seconds the writer waits before each commit      ``0``
 ==================  =========================================================  ==============
 """
 
@@ -62,7 +61,6 @@ class ServiceConfig:
     batch_max: int = 2000
     push_retry_max: float = 30.0
     aggregate_debounce: float = 10.0
-    writer_delay: float = 0.0
 
     @property
     def embedded_remote(self) -> bool:
@@ -144,7 +142,7 @@ def _check_remote(value: Any) -> str | None:
 
 
 _INT = {"job_workers": 0, "job_queue_max": 1, "batch_max": 1}
-_FLOAT = {"push_retry_max": 0.1, "aggregate_debounce": 0.0, "writer_delay": 0.0}
+_FLOAT = {"push_retry_max": 0.1, "aggregate_debounce": 0.0}
 
 
 def load_config(

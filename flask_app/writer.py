@@ -148,8 +148,6 @@ class Writer:
                 if not self._stop and (wait is None or wait > 0):
                     self._cond.wait(60.0 if wait is None else wait)
                 stopping = self._stop
-            if self.config.writer_delay and self.index.uncommitted and not stopping:
-                time.sleep(self.config.writer_delay)  # test aid: widen the crash window
             try:
                 self._cycle(stopping)
             except Exception as exc:  # keep the writer alive; the spool keeps the data

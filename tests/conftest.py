@@ -1,4 +1,7 @@
-"""Shared fixtures: the repository root and a throw-away git copy of the working tree."""
+"""Shared fixtures: the repository root and a throw-away git copy of the working tree.
+
+The service tests' fixtures (remote, apps, push gate) live in ``service_fixtures.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["service_fixtures"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent

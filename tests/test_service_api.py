@@ -5,67 +5,16 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from flask import Flask
+from service_fixtures import drained, health, stored, wait_for
 
 from flask_app import create_app, samples, shutdown
 from flask_app.config import PREFIX, ConfigError, load_config
 from flask_app.testing import git, remote_commits, remote_files
 
-
-@pytest.fixture(autouse=True)
-def _no_service_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    for key in list(os.environ):
-        if key.startswith(PREFIX):
-            monkeypatch.delenv(key)
-
-
-@pytest.fixture
-def bare(tmp_path: Path) -> Path:
-    path = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(path))
-    return path
-
-
-@pytest.fixture
-def make_app(tmp_path: Path, bare: Path) -> Iterator[Callable[..., Flask]]:
-    apps: list[Flask] = []
-
-    def factory(**settings: Any) -> Flask:
-        config = {
-            "instance_dir": tmp_path / "instance",
-            "remote": str(bare),
-            "aggregate_debounce": 0.2,
-            **settings,
-        }
-        app = create_app(config)
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        shutdown(app)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
-def drained(app: Flask) -> bool:
-    health = app.test_client().get("/health").get_json()
-    return health["spool_depth"] == 0
+pytestmark = pytest.mark.usefixtures("no_service_env")
 
 
 # -- contributions ----------------------------------------------------------------------
@@ -119,8 +68,14 @@ def test_duplicates_answer_200_and_store_nothing_new(make_app, bare):
     commits_before = remote_commits(bare)
     third = client.post("/contribute", json=doc)
     assert third.status_code == 200 and third.get_json()["state"] == "stored"
-    time.sleep(0.5)
-    assert remote_commits(bare) == commits_before
+    assert health(app)["spool_depth"] == 0  # nothing was spooled for the duplicate
+    # The writer works in order: once a later contribution is on the remote, anything the
+    # duplicate had caused would be there too.  The only new commit adds the later file.
+    later = client.post("/contribute?wait=10", json=samples.environment_document())
+    assert later.status_code == 201
+    commits = remote_commits(bare)
+    assert commits[1:] == commits_before
+    assert [change[1] for change in commits[0]["changes"]] == [later.get_json()["path"]]
     assert len([p for p in remote_files(bare) if p.startswith("results/result_")]) == 1
 
 
@@ -151,7 +106,8 @@ def test_info_file_with_same_id_and_other_content_is_a_conflict(make_app):
     ],
 )
 def test_schema_rejections_name_the_json_path(make_app, bare, mutate, path):
-    client = make_app().test_client()
+    app = make_app()
+    client = app.test_client()
     doc = samples.result_document()
     mutate(doc)
     response = client.post("/contribute", json=doc)
@@ -160,8 +116,11 @@ def test_schema_rejections_name_the_json_path(make_app, bare, mutate, path):
     assert set(body) >= {"error", "detail", "path"}
     assert body["path"] == path
     assert body["detail"].startswith(path)
-    time.sleep(0.3)
-    assert not [p for p in remote_files(bare) if p.startswith("results/")]
+    assert health(app)["spool_depth"] == 0
+    # Once a valid contribution sent afterwards is on the remote, it is the only file there.
+    valid = client.post("/contribute?wait=10", json=samples.environment_document())
+    assert valid.status_code == 201
+    assert stored(bare) == [valid.get_json()["path"]]
 
 
 @pytest.mark.parametrize(
@@ -393,14 +352,25 @@ def test_embedded_remote_by_default(tmp_path):
 
 
 def test_debug_mode_commits_but_never_pushes(make_app, bare, tmp_path):
-    client = make_app(debug=True).test_client()
+    app = make_app(debug=True)
+    client = app.test_client()
     doc = samples.environment_document()
     response = client.post("/contribute?wait=10", json=doc)
     assert response.status_code == 201
-    time.sleep(0.5)
-    assert not [p for p in remote_files(bare) if p.startswith("results/")]
+    assert response.get_json()["state"] == "stored"  # committed counts as stored
+    # A second commit means the writer finished the cycle (commit, then push if any)
+    # of the first one.
+    second = client.post("/contribute?wait=10", json=samples.environment_document())
+    assert second.status_code == 201
+    state = health(app)
+    assert state["store"]["pushes"] is False
+    assert state["last_push"] is None and state["unpushed"] == 0
+    assert stored(bare) == []
+    shutdown(app)  # the final flush on shutdown does not push either
+    assert stored(bare) == []
     local = git(tmp_path / "instance" / "repo", "ls-tree", "-r", "--name-only", "HEAD")
     assert f"results/info_environment-{doc['environment_id']}.json" in local
+    assert second.get_json()["path"] in local
 
 
 def test_openapi_and_offline_swagger_ui(make_app):

@@ -4,70 +4,25 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import stat
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from flask import Flask
+from service_fixtures import health, wait_for
 
-from flask_app import create_app, samples, shutdown
-from flask_app.config import PREFIX
+from flask_app import samples
 from flask_app.testing import git, remote_commits, remote_files
 
-
-@pytest.fixture(autouse=True)
-def _no_service_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(os.environ):
-        if key.startswith(PREFIX):
-            monkeypatch.delenv(key)
+pytestmark = pytest.mark.usefixtures("no_service_env")
 
 
 @pytest.fixture
-def bare(tmp_path: Path) -> Path:
-    path = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(path))
-    return path
-
-
-@pytest.fixture
-def make_app(tmp_path: Path, bare: Path) -> Iterator[Callable[..., Flask]]:
-    apps: list[Flask] = []
-
-    def factory(**settings: Any) -> Flask:
-        config = {
-            "instance_dir": tmp_path / "instance",
-            "remote": str(bare),
-            "push_retry_max": 0.5,
-            "aggregate_debounce": 0.2,
-            **settings,
-        }
-        app = create_app(config)
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        shutdown(app)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
-
-
-def health(app: Flask) -> dict[str, Any]:
-    return app.test_client().get("/health").get_json()
+def app_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
+    return {**app_settings, "push_retry_max": 0.5}
 
 
 def assert_clean_history(bare: Path) -> None:
@@ -194,9 +149,13 @@ def test_rejected_push_is_rebased_onto_the_remote(make_app, bare, tmp_path):
     assert client.post("/contribute", json=theirs).status_code == 200
 
 
-def test_conflicting_info_file_on_the_remote_keeps_the_remote_version(make_app, bare, tmp_path):
-    # The writer waits before committing, so the other push lands first.
-    app = make_app(writer_delay=2.0)
+def test_conflicting_info_file_on_the_remote_keeps_the_remote_version(
+    make_app, bare, tmp_path, push_gate
+):
+    # The service's push is held in the remote's pre-receive hook while another clone
+    # pushes the same machine id with other content: the other push lands first.
+    push_gate.arm()
+    app = make_app()
     client = app.test_client()
     ours = samples.machine_document(name="OurName")
     theirs = dict(ours, name="TheirName")
@@ -205,14 +164,18 @@ def test_conflicting_info_file_on_the_remote_keeps_the_remote_version(make_app, 
     git(other, "config", "user.name", "Other")
     git(other, "config", "user.email", "other@example.invalid")
     assert client.post("/contribute", json=ours).status_code == 202
+    assert push_gate.wait_started()  # our commit is being pushed, the remote has no file
+    assert health(app)["unpushed"] == 1
     rel = f"results/info_machine-{ours['machine_id']}.json"
     (other / "results").mkdir(exist_ok=True)
     (other / rel).write_text(json.dumps(theirs, indent=2, sort_keys=True) + "\n")
     git(other, "add", rel)
     git(other, "commit", "-q", "-m", "Add a machine by hand")
     git(other, "push", "-q", "origin", "main")
+    push_gate.release(accept=True)  # the held push now finds the branch moved: rejected
 
     assert wait_for(lambda: health(app)["spool_depth"] == 0)
+    assert push_gate.finished
     assert json.loads(git(bare, "show", f"main:{rel}"))["name"] == "TheirName"
     assert client.get(f"/machines/{ours['machine_id']}").get_json()["name"] == "TheirName"
     assert all(c["parents"] <= 1 for c in remote_commits(bare))

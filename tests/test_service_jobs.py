@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 
-from flask_app import create_app, shutdown
-from flask_app.config import PREFIX, load_config
+from flask_app import shutdown
+from flask_app.config import load_config
 from flask_app.jobqueue import MAX_ATTEMPTS, JobManager
 
 SMALL = {
@@ -22,26 +19,13 @@ SMALL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_service_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(os.environ):
-        if key.startswith(PREFIX):
-            monkeypatch.delenv(key)
+pytestmark = pytest.mark.usefixtures("no_service_env")
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    apps: list[Flask] = []
-
-    def factory(**settings: Any) -> Flask:
-        config = {"instance_dir": tmp_path / "instance", "job_executor": "thread", **settings}
-        app = create_app(config)
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        shutdown(app)
+def app_settings(tmp_path: Path) -> dict[str, Any]:
+    """The embedded remote, jobs in threads (``make_app`` comes from service_fixtures)."""
+    return {"instance_dir": tmp_path / "instance", "job_executor": "thread"}
 
 
 def wait_status(client: Any, job_id: str, states: set[str], timeout: float = 120.0) -> dict:

@@ -3,38 +3,16 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from service_fixtures import stored, wait_for
 
 from flask_app import samples
-from flask_app.testing import ServerProcess, git, remote_commits, remote_files
+from flask_app.testing import ServerProcess, remote_commits
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def bare(tmp_path: Path) -> Path:
-    path = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(path))
-    return path
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
-
-
-def stored(bare: Path) -> list[str]:
-    return [f for f in remote_files(bare) if f.startswith("results/")]
 
 
 def test_waitress_server_over_http(tmp_path, bare):
@@ -64,34 +42,46 @@ def test_waitress_server_over_http(tmp_path, bare):
             assert requests.get(server.url + asset, timeout=10).status_code == 200
 
 
-def test_crash_between_accept_and_commit_loses_nothing(tmp_path, bare):
+def test_crash_between_accept_and_commit_loses_nothing(tmp_path, bare, push_gate):
     instance = tmp_path / "inst"
-    # The writer waits 60 s before committing: everything accepted is only in the spool.
-    slow = ServerProcess(instance, {"remote": bare, "writer_delay": 60}).start()
+    push_gate.arm()
+    slow = ServerProcess(instance, {"remote": bare}).start()
+    first = samples.result_document()
     docs = [samples.result_document() for _ in range(20)] + [samples.machine_document()]
     ids = []
     try:
+        response = requests.post(slow.url + "/contribute", json=first, timeout=10)
+        assert response.status_code == 202, response.text
+        ids.append(response.json()["id"])
+        # The writer committed the first document and is stuck pushing it (held in the
+        # remote's pre-receive hook): everything accepted from now on is only spooled.
+        assert push_gate.wait_started()
         for doc in docs:
             response = requests.post(slow.url + "/contribute", json=doc, timeout=10)
             assert response.status_code == 202, response.text
             ids.append(response.json()["id"])
         health = requests.get(slow.url + "/health", timeout=10).json()
-        assert health["spool_depth"] == len(docs)
+        assert health["uncommitted"] == len(docs) and health["unpushed"] == 1
         assert stored(bare) == []
     finally:
-        slow.kill()  # SIGKILL: no shutdown hook runs
+        slow.kill()  # SIGKILL: no shutdown hook runs; the push is still in progress
+    push_gate.release(accept=False)  # the orphaned push of the dead server fails
+    assert push_gate.wait_finished()
+    assert stored(bare) == []
+    docs.insert(0, first)
     assert len(list((instance / "spool").glob("*.json"))) == len(docs)
 
     with ServerProcess(instance, {"remote": bare}) as server:
-        assert wait_for(lambda: len(stored(bare)) == len(docs))
+        assert wait_for(lambda: len(stored(bare)) == len(docs), 60)
         assert wait_for(
-            lambda: requests.get(server.url + "/health", timeout=10).json()["spool_depth"] == 0
+            lambda: requests.get(server.url + "/health", timeout=10).json()["spool_depth"] == 0,
+            60,
         )
         for doc, ident in zip(docs[:-1], ids[:-1], strict=True):
             fetched = requests.get(f"{server.url}/results/{ident}", timeout=10)
             assert fetched.status_code == 200 and fetched.json() == doc
         # Re-sending after the restart is recognised as a duplicate.
-        again = requests.post(server.url + "/contribute", json=docs[0], timeout=10)
+        again = requests.post(server.url + "/contribute", json=docs[1], timeout=10)
         assert again.status_code == 200
     assert all(c["parents"] <= 1 for c in remote_commits(bare))
     assert not list((instance / "spool").glob("*.json"))
@@ -114,12 +104,12 @@ def test_crash_after_commit_before_push_loses_nothing(tmp_path, bare):
             health = requests.get(server.url + "/health", timeout=10).json()
             return health["unpushed"] == 5 and health["uncommitted"] == 0
 
-        assert wait_for(committed_not_pushed)
+        assert wait_for(committed_not_pushed, 60)
     finally:
         server.kill()
     hook.unlink()
     with ServerProcess(instance, {"remote": bare}):
-        assert wait_for(lambda: len(stored(bare)) == 5)
+        assert wait_for(lambda: len(stored(bare)) == 5, 60)
     assert not list((instance / "spool").glob("*.json"))
 
 
