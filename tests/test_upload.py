@@ -142,8 +142,11 @@ def test_retries_5xx_and_429_honouring_retry_after(service, home: Path, reduced:
     notes: list[str] = []
     outcome = Uploader(url, backoff=0.25, sleep=waits.append).upload([result], note=notes.append)
     assert outcome.accepted == [result]
-    assert waits == [0.25, 7.0]  # exponential back-off, then the server's Retry-After
-    assert len(app.requests) == 3 and "HTTP 503 busy" in notes[0]
+    # urllib3's policy: the first retry at once, then the server's Retry-After
+    assert waits == [7.0]
+    assert len(app.requests) == 3
+    assert notes[0].endswith("HTTP 503; retrying in 0.0 s (2/5)")
+    assert notes[1].endswith("HTTP 429; retrying in 7.0 s (3/5)")
 
 
 def test_gives_up_after_attempts_when_unreachable(home: Path, reduced: Path) -> None:
@@ -151,7 +154,7 @@ def test_gives_up_after_attempts_when_unreachable(home: Path, reduced: Path) -> 
     waits: list[float] = []
     url = f"http://127.0.0.1:{_free_port()}"
     outcome = Uploader(url, attempts=3, backoff=0.01, sleep=waits.append).upload(files)
-    assert waits == [0.01, 0.02]
+    assert waits == [0.02]  # urllib3: the first retry at once, then backoff * 2
     assert len(outcome.failed) == 2
     assert "cannot reach" in outcome.failed[0][1] and "3 attempts" in outcome.failed[0][1]
     assert "not attempted" in outcome.failed[1][1]  # no hammering a dead service
@@ -222,3 +225,17 @@ def test_cli_upload_bad_file_exit_2(home: Path, tmp_path: Path) -> None:
     bad.write_text("{not json")
     proc = _cli(home, str(bad), "--url", f"http://127.0.0.1:{_free_port()}")
     assert proc.returncode == 2 and "result_x.json" in proc.stderr
+
+
+def test_persistent_5xx_fails_after_attempts_and_caps_retry_after(
+    service, home: Path, reduced: Path
+) -> None:
+    app, url = service
+    result = next(f for f in _files(reduced) if f.name.startswith("result_"))
+    app.script = [(503, {"Retry-After": "3600"}, {"error": "down"})] * 3
+    waits: list[float] = []
+    outcome = Uploader(url, attempts=3, max_delay=2.0, sleep=waits.append).upload([result])
+    assert waits == [2.0, 2.0]  # an hour asked for, the policy's maximum waited
+    ((path, why),) = outcome.failed
+    assert path == result and why == "HTTP 503 down after 3 attempts"
+    assert len(app.requests) == 3

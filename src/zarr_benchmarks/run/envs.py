@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from packaging.requirements import InvalidRequirement, Requirement
+
+from zarr_benchmarks._dirs import cache_dir
 
 __all__ = [
     "EnvError",
@@ -136,7 +137,7 @@ def env_cache_dir() -> Path:
     override = os.environ.get("ZARR_BENCHMARKS_ENV_CACHE")
     if override:
         return Path(override)
-    return Path(platformdirs.user_cache_dir("zarr-benchmarks")) / "ab-envs"
+    return cache_dir() / "ab-envs"
 
 
 def child_environ(base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -33,6 +33,7 @@ from typing import Any
 
 import psutil
 
+from zarr_benchmarks._dirs import config_dir
 from zarr_benchmarks._format import SCHEMA_VERSION
 from zarr_benchmarks._jsonio import atomic_write_json, read_json, sha256_id
 from zarr_benchmarks._privacy import scrub
@@ -393,12 +394,6 @@ def new_friendly_name(rng: random.Random | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def config_dir() -> Path:
-    """``$XDG_CONFIG_HOME/zarr-benchmarks`` or ``~/.config/zarr-benchmarks`` (HOME honoured)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "zarr-benchmarks"
 
 
 def asv_machine_file() -> Path:

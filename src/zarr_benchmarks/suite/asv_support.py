@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zarr_benchmarks._dirs import cache_dir
 from zarr_benchmarks.data.modalities import get_modality
 from zarr_benchmarks.suite.cases import Case
 from zarr_benchmarks.suite.codecs import get_codec
@@ -33,8 +34,7 @@ def data_cache_dir() -> Path:
     env = os.environ.get("ZARR_BENCHMARKS_DATA_CACHE")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "zarr-benchmarks" / "data"
+    return cache_dir() / "data"
 
 
 @functools.cache
