@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from zarr_benchmarks._git import GitError, git, try_git
 from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
 from zarr_benchmarks.analyse import compare as cmp
 from zarr_benchmarks.results.blocks import merge_blocks
@@ -70,28 +71,24 @@ class ABOutcome:
 
 
 def _git(root: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, timeout=120, check=False
-    )
-    if proc.returncode != 0:
-        raise ABError(f"git {' '.join(args)} failed: {proc.stderr.strip()}", 1)
-    return proc.stdout.strip()
+    try:
+        return git(root, *args)
+    except GitError as exc:
+        raise ABError(str(exc), 1) from exc
 
 
 def resolve_ref(root: Path, ref: str) -> str:
     """Full commit hash of ``ref`` (exit code 2 naming ``ref`` when it does not exist)."""
     if not ref or ref.startswith("-"):
         raise ABError(f"--against: invalid git ref {ref!r}", 2)
-    proc = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    sha = proc.stdout.strip()
-    if proc.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40}", sha):
+    try:
+        returncode, stdout, _ = try_git(
+            root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"
+        )
+    except GitError as exc:
+        raise ABError(str(exc), 2) from exc
+    sha = stdout.strip()
+    if returncode != 0 or not re.fullmatch(r"[0-9a-f]{40}", sha):
         raise ABError(
             f"--against: {ref!r} is not a commit in this clone (fetch it first, e.g. "
             f"`git fetch origin {ref.removeprefix('origin/')}`)",

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zarr_benchmarks._git import GitError, git, try_git
 from zarr_benchmarks._privacy import scrub
 
 __all__ = [
@@ -57,12 +58,10 @@ class RunError(RuntimeError):
 
 
 def _git(root: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False
-    )
-    if proc.returncode != 0:
-        raise RunError(f"git {' '.join(args)} failed: {scrub(proc.stderr.strip())}", 2)
-    return proc.stdout.strip()
+    try:
+        return git(root, *args, timeout=60)
+    except GitError as exc:
+        raise RunError(str(exc), 2) from exc
 
 
 def find_clone(start: str | os.PathLike[str] = ".") -> Path:
@@ -74,23 +73,16 @@ def find_clone(start: str | os.PathLike[str] = ".") -> Path:
         (exit 2) outside a git clone, without git, or without ``asv.conf.json``.
     """
     try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=start,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise RunError("git is not installed; zarr-benchmarks runs inside a git clone", 2) from exc
-    if proc.returncode != 0:
+        returncode, stdout, _ = try_git(start, "rev-parse", "--show-toplevel", timeout=60)
+    except GitError as exc:
+        raise RunError(f"{exc}; zarr-benchmarks runs inside a git clone", 2) from exc
+    if returncode != 0:
         raise RunError(
             "not inside a git clone of zarr-benchmarks: run this command from the "
             "repository (git clone ...; cd zarr-benchmarks)",
             2,
         )
-    root = Path(proc.stdout.strip())
+    root = Path(stdout.strip())
     if not (root / "asv.conf.json").is_file():
         raise RunError(f"{scrub(str(root))} has no asv.conf.json: not a benchmark clone", 2)
     return root

@@ -38,6 +38,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from zarr_benchmarks._dirs import cache_dir
+from zarr_benchmarks._git import GitError, try_git
 
 __all__ = [
     "EnvError",
@@ -168,10 +169,11 @@ def _fingerprint(item: str) -> str:
     if path.is_dir():
         state = [item]
         for args in (["rev-parse", "HEAD"], ["diff", "HEAD"], ["status", "--porcelain"]):
-            proc = subprocess.run(
-                ["git", *args], cwd=path, capture_output=True, text=True, timeout=120, check=False
-            )
-            state.append(proc.stdout if proc.returncode == 0 else "no git")
+            try:
+                returncode, stdout, _ = try_git(path, *args)
+            except GitError:
+                returncode, stdout = 1, ""
+            state.append(stdout if returncode == 0 else "no git")
         return "checkout:" + hashlib.sha256("\0".join(state).encode()).hexdigest()
     return item
 
