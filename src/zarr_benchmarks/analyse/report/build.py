@@ -199,7 +199,7 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
                 if f
             )
         across = None
-        layout, codecs, panels = views.machine_bars(recs, modality, names)
+        layout, codecs, machine_panels = views.machine_bars(recs, modality, names)
         n_machines = len({r.machine_id for r in mod_recs if r.metric in views.OPS})
         if layout and n_machines >= 2:
             across = F.machines_figure(
@@ -207,7 +207,7 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
                 f"machines_{_slug(modality)}",
                 f"{modality}: the same benchmark on each machine (chunks {layout})",
                 codecs,
-                panels,
+                machine_panels,
             )
             drawn.append(across)
         sections.append(

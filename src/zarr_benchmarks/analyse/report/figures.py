@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -23,6 +23,9 @@ from matplotlib.figure import Figure
 
 from zarr_benchmarks._jsonio import atomic_write_bytes
 from zarr_benchmarks.analyse.report.pareto import pareto_front
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "FigureInfo",
@@ -36,7 +39,7 @@ __all__ = [
 ]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "zarr-benchmarks",  # stable ids: identical input, identical SVG
     "svg.fonttype": "none",  # text stays text (searchable, small)
     "font.size": 9,

@@ -109,11 +109,12 @@ def combinations(records: Iterable[Record]) -> list[Combination]:
 
 def _on_storage(c: Combination, storage_mb_s: float | None) -> Combination:
     """``c`` with write/read MB/s as seen on a storage of ``storage_mb_s``."""
-    if storage_mb_s is None or c.ratio is None or c.ratio <= 0:
+    ratio = c.ratio
+    if storage_mb_s is None or ratio is None or ratio <= 0:
         return c
 
     def eff(v: float | None) -> float | None:
-        return None if v is None or v <= 0 else 1 / (1 / v + 1 / (c.ratio * storage_mb_s))  # type: ignore[operator]
+        return None if v is None or v <= 0 else 1 / (1 / v + 1 / (ratio * storage_mb_s))
 
     return Combination(
         c.modality, c.codec, c.chunks, c.ratio, eff(c.write_mb_s), eff(c.read_mb_s), c.machines
@@ -144,8 +145,8 @@ def _score(goal: str, c: Combination, best: dict[str, float]) -> tuple[float, ..
         return None if c.write_mb_s is None else (c.write_mb_s, c.ratio or 0.0)
     if goal == "read":
         return None if c.read_mb_s is None else (c.read_mb_s, c.ratio or 0.0)
-    parts = (c.ratio, c.write_mb_s, c.read_mb_s)
-    if any(p is None or p <= 0 for p in parts):
+    parts = [p for p in (c.ratio, c.write_mb_s, c.read_mb_s) if p is not None and not p <= 0]
+    if len(parts) < 3:
         return None
     norm = [p / best[k] for p, k in zip(parts, ("ratio", "write_mb_s", "read_mb_s"))]
     return (math.prod(norm) ** (1 / 3),)

@@ -71,7 +71,7 @@ def heatmap_grid(
         for r in records
         if r.machine_id == machine_id and r.modality == modality and r.metric in OPS and r.chunks
     ]
-    chunks = sorted({r.chunks for r in mine})
+    chunks = sorted({r.chunks for r in mine if r.chunks})  # all of them: see mine
     codecs = sorted({r.codec for r in mine if r.codec})
     idx = _index(mine)
     grids: dict[str, list[list[float | None]]] = {}
