@@ -13,6 +13,7 @@ from zarr_benchmarks.data.chunking import resolve_layout
 from zarr_benchmarks.data.dataset_types import DatasetType, create_metadata
 from zarr_benchmarks.data.modalities import get_modality
 from zarr_benchmarks.data.modalities._builtin import BUILTIN_MODALITIES
+from zarr_benchmarks.data.modalities._physics import label_id_bound, per_volume, volume_shape
 from zarr_benchmarks.suite.calibration import measure_modality_ratio, measure_ratio
 from zarr_benchmarks.suite.codecs import get_codec
 
@@ -145,6 +146,30 @@ def test_other_shapes_and_dtypes(modality_id: str) -> None:
     out = m.generate(shape=shape, dtype="float32" if m.dtype != "float32" else "uint16")
     assert out.shape == shape
     assert out.dtype == (np.float32 if m.dtype != "float32" else np.uint16)
+
+
+def test_per_volume_draws_each_volume_in_order_from_one_generator() -> None:
+    calls = []
+
+    def volume(vol_shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+        calls.append(vol_shape)
+        return np.full(vol_shape, rng.integers(0, 1000) + 0.4)
+
+    out = per_volume((2, 3, 4, 5, 6), np.dtype("uint16"), np.random.default_rng(7), volume)
+    assert out.shape == (2, 3, 4, 5, 6) and out.dtype == np.uint16
+    assert calls == [(4, 5, 6)] * 6
+    expected = np.random.default_rng(7).integers(0, 1000, 6)
+    np.testing.assert_array_equal(out.reshape(6, -1)[:, 0], expected)
+    assert volume_shape((5, 6)) == (1, 5, 6)
+    assert per_volume((5, 6), np.dtype("float32"), np.random.default_rng(0), volume).shape == (5, 6)
+
+
+def test_label_id_bound_keeps_ids_exact_in_the_dtype() -> None:
+    assert label_id_bound(np.dtype("uint64"), 2**40) == 2**40
+    assert label_id_bound(np.dtype("int64"), 10**12) == 10**12
+    assert label_id_bound(np.dtype("uint16"), 2**40) == 65535
+    assert label_id_bound(np.dtype("float32"), 2**40) == 2**24
+    assert label_id_bound(np.dtype("float64"), 2**40) == 2**53
 
 
 @pytest.mark.parametrize("modality_id", IMAGES)

@@ -6,7 +6,7 @@ deterministic. Arrays are float32 until the final :func:`quantise`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -17,17 +17,57 @@ __all__ = [
     "filaments",
     "grid",
     "impulses",
+    "label_id_bound",
+    "per_volume",
     "quantise",
     "smooth_noise",
     "spatial_shape",
     "splat",
+    "volume_shape",
     "voronoi_labels",
 ]
+
+#: ``volume(vol_shape, rng) -> ndarray``: one 3-D volume (float) drawn from ``rng``.
+Volume = Callable[[tuple[int, int, int], np.random.Generator], np.ndarray]
 
 
 def spatial_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     """The last (up to) three axes of ``shape``: the spatial part of a volume."""
     return tuple(shape[-3:])
+
+
+def volume_shape(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """The 3-D shape of one volume of ``shape``: its last three axes, with leading
+    length-1 axes added to shapes of fewer than three."""
+    nz, ny, nx = (1, 1, 1, *shape)[-3:]
+    return nz, ny, nx
+
+
+def per_volume(
+    shape: tuple[int, ...], dtype: np.dtype, rng: np.random.Generator, volume: Volume
+) -> np.ndarray:
+    """Data of ``shape`` as independent volumes along its leading (time, channel) axes.
+
+    ``volume(volume_shape(shape), rng)`` is called once per volume, in order, all
+    drawing from the one ``rng``; the volumes are held as float32, then reshaped to
+    ``shape`` and :func:`quantise`-d to ``dtype``.
+    """
+    vol_shape = volume_shape(shape)
+    n = int(np.prod(shape[:-3], dtype=int))
+    out = np.empty((n, *vol_shape), dtype=np.float32)
+    for i in range(n):
+        out[i] = volume(vol_shape, rng)
+    return quantise(out.reshape(shape), dtype)
+
+
+def label_id_bound(dtype: np.dtype, wide: int) -> int:
+    """Exclusive upper bound for label ids stored as ``dtype``: ``wide`` for 64-bit
+    integers, the largest value of a narrower integer dtype, and for a float dtype the
+    first integer it cannot hold exactly (``2 ** (mantissa bits + 1)``)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        return wide if dtype.itemsize >= 8 else int(np.iinfo(dtype).max)
+    return int(2 ** (np.finfo(dtype).nmant + 1))
 
 
 def blur(a: np.ndarray, sigma: float | Sequence[float]) -> np.ndarray:

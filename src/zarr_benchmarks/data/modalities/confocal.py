@@ -25,7 +25,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import blur, quantise, smooth_noise, voronoi_labels
+from zarr_benchmarks.data.modalities._physics import blur, per_volume, smooth_noise, voronoi_labels
 
 
 def _pmt(photons: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -70,16 +70,14 @@ def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     For shapes ``(c, z, y, x)`` the channels cycle nuclear, membrane; other ranks get
     the nuclear channel.
     """
-    rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
-    lead = int(np.prod(shape[:-3], dtype=int))
-    out = np.empty((lead, *vol_shape), dtype=np.float32)
-    for i in range(0, lead, 2):
-        pair = _volume(vol_shape, rng)  # type: ignore[arg-type]
-        out[i] = pair[0]
-        if i + 1 < lead:
-            out[i + 1] = pair[1]
-    return quantise(out.reshape(shape), dtype)
+    pair: list[np.ndarray] = []
+
+    def channel(vol_shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+        if not pair:  # both channels of the next field of cells
+            pair.extend(_volume(vol_shape, rng))
+        return pair.pop(0)
+
+    return per_volume(shape, dtype, np.random.default_rng(seed), channel)
 
 
 CONFOCAL = register_modality(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import blur, grid, impulses, quantise
+from zarr_benchmarks.data.modalities._physics import blur, grid, impulses, per_volume
 
 VOXEL_A = 13.48  # CZ cryoET Data Portal "bin 4" voxel size, Angstrom
 
@@ -79,27 +79,25 @@ def _transfer(shape: tuple[int, int, int], defocus_um: float) -> tuple[np.ndarra
     return ctf.astype(np.float32), wedge
 
 
+def _tomogram(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+    """One tomogram: a new lamella and defocus, normalised to zero mean, unit variance."""
+    density = _density(shape, rng)
+    ctf, wedge = _transfer(shape, defocus_um=rng.uniform(3.0, 4.5))
+    signal = np.fft.irfftn(np.fft.rfftn(density) * ctf * wedge, s=shape, axes=(0, 1, 2))
+    signal /= max(float(signal.std()), 1e-12)
+    noise: np.ndarray = rng.standard_normal(shape, dtype=np.float32)
+    # Back-projection weighting: noise shares the wedge and loses the highest
+    # frequencies to binning (a mild low-pass).
+    noise = np.fft.irfftn(np.fft.rfftn(noise) * wedge, s=shape, axes=(0, 1, 2))
+    noise = blur(noise, 0.6)
+    noise /= max(float(noise.std()), 1e-12)
+    tomo = np.sqrt(0.15) * signal + noise
+    return (tomo - tomo.mean()) / tomo.std()
+
+
 def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     """Low-SNR CTF-filtered tomogram of a crowded lamella (see module docs)."""
-    rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
-    lead = shape[:-3]
-    out = np.empty((int(np.prod(lead, dtype=int)), *vol_shape), dtype=np.float32)
-    for i in range(out.shape[0]):
-        density = _density(vol_shape, rng)  # type: ignore[arg-type]
-        ctf, wedge = _transfer(vol_shape, defocus_um=rng.uniform(3.0, 4.5))  # type: ignore[arg-type]
-        signal = np.fft.irfftn(np.fft.rfftn(density) * ctf * wedge, s=vol_shape, axes=(0, 1, 2))
-        signal /= max(float(signal.std()), 1e-12)
-        noise: np.ndarray = rng.standard_normal(vol_shape, dtype=np.float32)
-        # Back-projection weighting: noise shares the wedge and loses the highest
-        # frequencies to binning (a mild low-pass).
-        noise = np.fft.irfftn(np.fft.rfftn(noise) * wedge, s=vol_shape, axes=(0, 1, 2))
-        noise = blur(noise, 0.6)
-        noise /= max(float(noise.std()), 1e-12)
-        tomo = np.sqrt(0.15) * signal + noise
-        tomo = (tomo - tomo.mean()) / tomo.std()
-        out[i] = tomo
-    return quantise(out.reshape(shape), dtype)
+    return per_volume(shape, dtype, np.random.default_rng(seed), _tomogram)
 
 
 CRYOET = register_modality(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import blur, grid, quantise, smooth_noise
+from zarr_benchmarks.data.modalities._physics import blur, grid, per_volume, smooth_noise
 
 
 def _tissue_volume(
@@ -71,21 +71,20 @@ def _tissue_volume(
     return density + rings[r][None, :, :] * np.ones((nz, 1, 1), np.float32)
 
 
+def _reconstruction(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+    """One reconstructed block: tissue density plus correlated noise, in grey levels."""
+    density = _tissue_volume(shape, rng)
+    noise = blur(rng.standard_normal(shape, dtype=np.float32), 0.7)
+    noise /= max(float(noise.std()), 1e-6)
+    recon = density + 0.008 * noise
+    # Window: 0.0 -> 26 000, 1.0 -> 34 000 grey levels, so the used histogram
+    # (ethanol to dense tissue) covers ~6 000 levels, ~12.5 bits.
+    return 26_000 + 8_000 * recon
+
+
 def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     """HiP-CT-like heart tissue block with correlated noise, windowed to uint16."""
-    rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
-    n = int(np.prod(shape[:-3], dtype=int))
-    out = np.empty((n, *vol_shape), dtype=np.float32)
-    for i in range(n):
-        density = _tissue_volume(vol_shape, rng)  # type: ignore[arg-type]
-        noise = blur(rng.standard_normal(vol_shape, dtype=np.float32), 0.7)
-        noise /= max(float(noise.std()), 1e-6)
-        recon = density + 0.008 * noise
-        # Window: 0.0 -> 26 000, 1.0 -> 34 000 grey levels, so the used histogram
-        # (ethanol to dense tissue) covers ~6 000 levels, ~12.5 bits.
-        out[i] = 26_000 + 8_000 * recon
-    return quantise(out.reshape(shape), dtype)
+    return per_volume(shape, dtype, np.random.default_rng(seed), _reconstruction)
 
 
 CT = register_modality(

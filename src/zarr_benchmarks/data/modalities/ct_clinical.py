@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import blur, grid, quantise, smooth_noise
+from zarr_benchmarks.data.modalities._physics import blur, grid, per_volume, smooth_noise
 
 #: stored value = HU + 1024 (DICOM RescaleIntercept -1024)
 OFFSET = 1024
@@ -73,24 +73,25 @@ def _slice_hu(ny: int, nx: int, k: int, nz: int, rng: np.random.Generator) -> np
     return hu
 
 
-def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
-    """Head CT in air on the table, HU + 1024, noise sigma ~4 HU (see module docs)."""
-    rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
-    nz, ny, nx = vol_shape
+def _scan(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+    """One head scan, slice by slice: HU + 1024 inside the field of view, 0 outside."""
+    nz, ny, nx = shape
     y, x = grid((ny, nx))
     fov = (y - ny / 2) ** 2 + (x - nx / 2) ** 2 < (0.5 * min(ny, nx)) ** 2
-    n = int(np.prod(shape[:-3], dtype=int))
-    out = np.empty((n, *vol_shape), dtype=np.float32)
-    for i in range(n):
-        for k in range(nz):
-            hu = _slice_hu(ny, nx, k, nz, rng)
-            body = hu > -950.0
-            noise = blur(rng.standard_normal((ny, nx), dtype=np.float32), 0.8)
-            hu = hu + np.where(body, 4.0 * noise / max(float(noise.std()), 1e-6), 0.0)
-            hu = np.where(body, hu, -1024.0)  # air clips to the bottom of the scale
-            out[i, k] = np.where(fov, hu + OFFSET, 0.0)
-    return quantise(np.clip(out, 0, None).reshape(shape), dtype)
+    out = np.empty(shape, dtype=np.float32)
+    for k in range(nz):
+        hu = _slice_hu(ny, nx, k, nz, rng)
+        body = hu > -950.0
+        noise = blur(rng.standard_normal((ny, nx), dtype=np.float32), 0.8)
+        hu = hu + np.where(body, 4.0 * noise / max(float(noise.std()), 1e-6), 0.0)
+        hu = np.where(body, hu, -1024.0)  # air clips to the bottom of the scale
+        out[k] = np.where(fov, hu + OFFSET, 0.0)
+    return np.clip(out, 0, None)
+
+
+def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
+    """Head CT in air on the table, HU + 1024, noise sigma ~4 HU (see module docs)."""
+    return per_volume(shape, dtype, np.random.default_rng(seed), _scan)
 
 
 CT_CLINICAL = register_modality(

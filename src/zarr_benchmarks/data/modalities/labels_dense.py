@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import smooth_noise, voronoi_labels
+from zarr_benchmarks.data.modalities._physics import label_id_bound, smooth_noise, voronoi_labels
 
 #: Mean segment volume in voxels (sets how many boundaries a chunk holds).
 SEGMENT_VOXELS = 6_500
@@ -54,12 +54,8 @@ def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     """Dense segmentation with large uint64 ids (see module docs)."""
     rng = np.random.default_rng(seed)
     cells = segmentation(tuple(shape[-3:]), rng)
-    dtype = np.dtype(dtype)
     n = int(cells.max()) + 1
-    if dtype.kind in "iu":
-        top = 2**40 if dtype.itemsize >= 8 else int(np.iinfo(dtype).max)
-    else:  # ids must stay exact in a float
-        top = 2 ** (np.finfo(dtype).nmant + 1)
+    top = label_id_bound(dtype, 2**40)
     # Block-allocated ids: a large base shared by the block, a shuffled local part.
     base = int(rng.integers(1, top - n)) if top > 2 * n else 1
     lookup = base + rng.permutation(n).astype(np.int64)

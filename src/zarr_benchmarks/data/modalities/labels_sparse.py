@@ -21,7 +21,14 @@ from __future__ import annotations
 import numpy as np
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import blur, filaments, grid, splat
+from zarr_benchmarks.data.modalities._physics import (
+    blur,
+    filaments,
+    grid,
+    label_id_bound,
+    splat,
+    volume_shape,
+)
 
 
 def _neuron(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
@@ -41,16 +48,12 @@ def _neuron(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray
 def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     """A few proofread neurons (large ids) in zeros (see module docs)."""
     rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
+    vol_shape = volume_shape(shape)
     labels = np.zeros(vol_shape, dtype=np.int64)
-    dtype = np.dtype(dtype)
-    if dtype.kind in "iu":
-        top = 10**12 if dtype.itemsize >= 8 else int(np.iinfo(dtype).max)
-    else:  # ids must stay exact in a float
-        top = 2 ** (np.finfo(dtype).nmant + 1)
+    top = label_id_bound(dtype, 10**12)
     n_objects = max(1, int(rng.integers(2, 5) * np.prod(vol_shape) / 128**3))
     for body in rng.integers(1, top, n_objects):
-        labels[_neuron(vol_shape, rng)] = body  # type: ignore[arg-type]
+        labels[_neuron(vol_shape, rng)] = body
     return np.broadcast_to(labels.reshape(shape[-3:]), shape).astype(dtype)
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import blur, camera, grid, quantise, smooth_noise
+from zarr_benchmarks.data.modalities._physics import blur, camera, grid, per_volume, smooth_noise
 
 
 def _stack(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
@@ -62,11 +62,7 @@ def _stack(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
 
 def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     """Nuclei in an embryo with light-sheet stripes and sCMOS noise (see module docs)."""
-    rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
-    n = int(np.prod(shape[:-3], dtype=int))
-    out = np.stack([_stack(vol_shape, rng) for _ in range(n)])  # type: ignore[arg-type]
-    return quantise(out.reshape(shape), dtype)
+    return per_volume(shape, dtype, np.random.default_rng(seed), _stack)
 
 
 LIGHT_SHEET = register_modality(

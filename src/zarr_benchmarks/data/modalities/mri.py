@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import blur, grid, quantise, smooth_noise
+from zarr_benchmarks.data.modalities._physics import blur, grid, per_volume, smooth_noise
 
 # T1-weighted (MPRAGE-like) signal of each tissue, white matter = 1.
 T1W = {
@@ -74,23 +74,22 @@ def _head(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
     return blur(img, 0.6)
 
 
+def _scan(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+    """One magnitude image of a new head: receive bias and Rician noise."""
+    z, y, _ = grid(shape)
+    signal = _head(shape, rng)
+    # Receive bias: brighter towards the posterior/top coils, smooth.
+    bias = 1.0 + 0.12 * (y / shape[1] - 0.5) + 0.08 * (z / shape[0] - 0.5)
+    bias = bias * (1.0 + 0.08 * smooth_noise(shape, 25.0, rng))
+    sigma = 0.03
+    re = signal * bias + sigma * rng.standard_normal(shape, dtype=np.float32)
+    im = sigma * rng.standard_normal(shape, dtype=np.float32)
+    return 1000.0 * np.sqrt(re**2 + im**2)
+
+
 def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     """T1w head phantom with bias field and Rician noise (see module docs)."""
-    rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
-    n = int(np.prod(shape[:-3], dtype=int))
-    out = np.empty((n, *vol_shape), dtype=np.float32)
-    z, y, _ = grid(vol_shape)
-    for i in range(n):
-        signal = _head(vol_shape, rng)  # type: ignore[arg-type]
-        # Receive bias: brighter towards the posterior/top coils, smooth.
-        bias = 1.0 + 0.12 * (y / vol_shape[1] - 0.5) + 0.08 * (z / vol_shape[0] - 0.5)
-        bias = bias * (1.0 + 0.08 * smooth_noise(vol_shape, 25.0, rng))
-        sigma = 0.03
-        re = signal * bias + sigma * rng.standard_normal(vol_shape, dtype=np.float32)
-        im = sigma * rng.standard_normal(vol_shape, dtype=np.float32)
-        out[i] = 1000.0 * np.sqrt(re**2 + im**2)
-    return quantise(out.reshape(shape), dtype)
+    return per_volume(shape, dtype, np.random.default_rng(seed), _scan)
 
 
 MRI = register_modality(

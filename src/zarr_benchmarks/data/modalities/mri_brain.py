@@ -29,7 +29,13 @@ from __future__ import annotations
 import numpy as np
 
 from zarr_benchmarks.data.modalities import Modality, RatioBand, register_modality
-from zarr_benchmarks.data.modalities._physics import blur, grid, quantise, smooth_noise
+from zarr_benchmarks.data.modalities._physics import (
+    blur,
+    grid,
+    per_volume,
+    smooth_noise,
+    volume_shape,
+)
 
 #: T2*-weighted EPI signal per tissue (scanner units)
 EPI = {"csf": 650.0, "gm": 500.0, "wm": 430.0, "scalp": 250.0}
@@ -60,17 +66,18 @@ def _brain(shape: tuple[int, int, int], rng: np.random.Generator) -> tuple[np.nd
 def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     """EPI brain volume(s) with a zero background, int16 (see module docs)."""
     rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
-    n = int(np.prod(shape[:-3], dtype=int))
-    out = np.empty((n, *vol_shape), dtype=np.float32)
-    signal, mask = _brain(vol_shape, rng)  # type: ignore[arg-type]
+    vol_shape = volume_shape(shape)
+    signal, mask = _brain(vol_shape, rng)
     _, y, _ = grid(vol_shape)
     bias = 1.0 + 0.1 * (y / vol_shape[1] - 0.5) + 0.08 * smooth_noise(vol_shape, 20.0, rng)
-    for i in range(n):  # a time series: same anatomy, new noise per volume
+
+    def frame(vol_shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+        # A time series: the same anatomy, new noise per volume.
         noise = blur(rng.standard_normal(vol_shape, dtype=np.float32), 0.7)
         noise *= 45.0 / max(float(noise.std()), 1e-6)
-        out[i] = np.where(mask, np.maximum(signal * bias + noise, 1.0), 0.0)
-    return quantise(out.reshape(shape), dtype)
+        return np.where(mask, np.maximum(signal * bias + noise, 1.0), 0.0)
+
+    return per_volume(shape, dtype, rng, frame)
 
 
 MRI_BRAIN = register_modality(

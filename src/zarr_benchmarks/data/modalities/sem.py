@@ -32,7 +32,7 @@ from zarr_benchmarks.data.modalities._physics import (
     blur,
     grid,
     impulses,
-    quantise,
+    per_volume,
     smooth_noise,
     voronoi_labels,
 )
@@ -90,11 +90,7 @@ def _volume(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray
 
 def generate(shape: tuple[int, ...], dtype: np.dtype, seed: int) -> np.ndarray:
     """Stained neuropil with membranes, mitochondria and vesicles (see module docs)."""
-    rng = np.random.default_rng(seed)
-    vol_shape = tuple([1] * (3 - len(shape)) + list(shape[-3:]))
-    n = int(np.prod(shape[:-3], dtype=int))
-    out = np.stack([_volume(vol_shape, rng) for _ in range(n)])  # type: ignore[arg-type]
-    return quantise(out.reshape(shape), dtype)
+    return per_volume(shape, dtype, np.random.default_rng(seed), _volume)
 
 
 SEM = register_modality(
