@@ -2,8 +2,9 @@
 
 * URL: ``--url``, else ``$ZARR_BENCHMARKS_URL``, else ``http://127.0.0.1:8080``.
 * Token: ``$ZARR_BENCHMARKS_TOKEN`` only (sent as ``Authorization: Bearer``; never printed).
-* Connection errors, 5xx and 429 are retried with exponential back-off (``Retry-After``
-  honoured); a 4xx rejection is reported with the service's ``{"error", "detail"}``.
+* Connection errors, 5xx and 429 are retried by urllib3's ``Retry`` with exponential
+  back-off (``Retry-After`` honoured); a 4xx rejection is reported with the service's
+  ``{"error", "detail"}``.
 * Accepted files are recorded by content hash (SHA-256 of the file bytes) per service URL
   in ``~/.cache/zarr-benchmarks/uploaded.json`` (``$XDG_CACHE_HOME`` honoured), so nothing
   is uploaded twice. Quick results are never uploaded.
@@ -11,19 +12,21 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 from filelock import FileLock
+from requests.adapters import HTTPAdapter
+from urllib3 import BaseHTTPResponse
+from urllib3.util.retry import Retry
 
+from zarr_benchmarks._dirs import cache_dir
 from zarr_benchmarks._jsonio import JSONReadError, atomic_write_json, read_json, sha256_hex
 from zarr_benchmarks.results.schemas import SchemaError, validate
 
@@ -40,6 +43,8 @@ __all__ = [
 DEFAULT_URL = "http://127.0.0.1:8080"
 URL_ENV = "ZARR_BENCHMARKS_URL"
 TOKEN_ENV = "ZARR_BENCHMARKS_TOKEN"
+#: answers worth another try: rate limited, or the service (or its proxy) failing
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _KIND_ORDER = {"machine": 0, "environment": 1, "result": 2}
 
 
@@ -54,8 +59,7 @@ def service_url(url: str | None = None) -> str:
 
 def record_path() -> Path:
     """Where accepted content hashes are recorded."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "zarr-benchmarks" / "uploaded.json"
+    return cache_dir() / "uploaded.json"
 
 
 def collect_upload_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -116,19 +120,42 @@ class UploadOutcome:
         return not self.rejected and not self.failed
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+class _Retry(Retry):
+    """urllib3's retry policy, saying what it waits for and sleeping through ``sleeper``.
+
+    urllib3 decides what is retried (connection errors, 429 and 5xx), how long to wait
+    (exponential back-off from the second retry on, or the server's ``Retry-After``)
+    and when to stop; this subclass only reports each wait and lets tests sleep on a
+    recorded clock.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        note: Callable[[str], None] | None = None,
+        sleeper: Callable[[float], None] = time.sleep,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.note, self.sleeper = note, sleeper
+
+    def new(self, **kwargs: Any) -> _Retry:
+        retry = super().new(**kwargs)
+        retry.note, retry.sleeper = self.note, self.sleeper
+        return retry
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        delay = None
+        if self.respect_retry_after_header and response is not None:
+            delay = self.get_retry_after(response)
+        delay = min(self.get_backoff_time() if delay is None else delay, self.backoff_max)
+        if self.note is not None and self.history:
+            last = self.history[-1]
+            why = f"HTTP {last.status}" if last.status else f"no answer ({last.error!r:.80})"
+            attempts = len(self.history) + (self.total if isinstance(self.total, int) else 0) + 1
+            self.note(f"{why}; retrying in {delay:.1f} s ({len(self.history) + 1}/{attempts})")
+        if delay > 0:
+            self.sleeper(delay)
 
 
 def _rejection(response: requests.Response) -> str:
@@ -155,8 +182,9 @@ class Uploader:
     token
         Bearer token; default ``$ZARR_BENCHMARKS_TOKEN``.
     attempts, backoff, max_delay, timeout
-        Retry policy: up to ``attempts`` tries, waiting ``backoff * 2**n`` seconds (or
-        ``Retry-After``), never more than ``max_delay``; ``timeout`` per request.
+        Retry policy (urllib3's): up to ``attempts`` tries, the first retry at once,
+        then waiting ``backoff * 2**n`` seconds (or ``Retry-After``), never more than
+        ``max_delay``; ``timeout`` per request.
     sleep
         Sleep function (``time.sleep``).
     """
@@ -189,28 +217,35 @@ class Uploader:
 
     def _post(self, body: bytes, note: Callable[[str], None]) -> tuple[str, str]:
         """Return ``("accepted"|"rejected"|"failed", message)``."""
-        last = ""
-        for attempt in range(self.attempts):
-            delay = self.backoff * 2**attempt
-            try:
-                response = self.session.post(
-                    self.endpoint, data=body, headers=self._headers(), timeout=self.timeout
-                )
-            except requests.RequestException as exc:
-                last = f"cannot reach {self.url} ({exc.__class__.__name__})"
-            else:
-                if response.status_code in (200, 201, 202):
-                    return "accepted", f"HTTP {response.status_code}"
-                if response.status_code == 429 or response.status_code >= 500:
-                    last = _rejection(response)
-                    delay = _retry_after(response.headers.get("Retry-After")) or delay
-                else:
-                    return "rejected", _rejection(response)
-            if attempt + 1 < self.attempts:
-                delay = min(delay, self.max_delay)
-                note(f"{last}; retrying in {delay:.1f} s ({attempt + 2}/{self.attempts})")
-                self._sleep(delay)
-        return "failed", f"{last} after {self.attempts} attempts"
+        retry = _Retry(
+            total=self.attempts - 1,
+            backoff_factor=self.backoff,
+            backoff_max=self.max_delay,
+            retry_after_max=self.max_delay,
+            status_forcelist=RETRY_STATUSES,
+            # The service stores a document once by its content hash: a repeated POST
+            # after a lost answer cannot store it twice, so POST may be retried.
+            allowed_methods=frozenset({"POST"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            note=note,
+            sleeper=self._sleep,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        after = f"after {self.attempts} attempts"
+        try:
+            response = self.session.post(
+                self.endpoint, data=body, headers=self._headers(), timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            return "failed", f"cannot reach {self.url} ({exc.__class__.__name__}) {after}"
+        if response.status_code in (200, 201, 202):
+            return "accepted", f"HTTP {response.status_code}"
+        if response.status_code in RETRY_STATUSES:
+            return "failed", f"{_rejection(response)} {after}"
+        return "rejected", _rejection(response)
 
     def upload(
         self,
