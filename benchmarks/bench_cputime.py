@@ -12,18 +12,14 @@ default preset, and in ``zarr-benchmarks ab``'s default selection).
 import time
 
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, make_case
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 
 
-class _CPUBase:
+class _CPUBase(OneCallPerSample):
     # The detail codecs on the first layout: enough to follow CPU-bound cases run to run
     # (where CPU time is steadier) without doubling the whole matrix.
     params = (list(MATRIX.modalities), list(MATRIX.detail_codecs), list(MATRIX.layouts[:1]))
     param_names = ["modality", "codec", "chunks"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
     timer = time.process_time
 
     def setup_cache(self):

@@ -1,16 +1,12 @@
 """Zarr format 2 against format 3 for the same codec and chunks."""
 
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, make_case
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 
 
-class Format:
+class Format(OneCallPerSample):
     params = (list(MATRIX.modalities), list(MATRIX.detail_codecs), list(MATRIX.formats))
     param_names = ["modality", "codec", "zarr_format"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)

@@ -12,6 +12,7 @@ narrows the list.
 from pathlib import Path
 
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, load_data
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 from zarr_benchmarks.suite.cases import Case
 from zarr_benchmarks.suite.codecs import get_codec
 from zarr_benchmarks.suite.implementations import benchmark_implementations
@@ -25,7 +26,7 @@ def _case(implementation, modality, codec, chunks):
     return Case(data, codec, chunks, Path.cwd(), 3, label, implementation=implementation)
 
 
-class _ImplementationsBase:
+class _ImplementationsBase(OneCallPerSample):
     params = (
         list(IMPLEMENTATIONS),
         # A slice of the matrix: the comparison is between libraries, not codecs.
@@ -34,11 +35,6 @@ class _ImplementationsBase:
         list(MATRIX.layouts[:2]),
     )
     param_names = ["implementation", "modality", "codec", "chunks"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)

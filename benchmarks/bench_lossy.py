@@ -15,6 +15,7 @@ import numpy as np
 from zarr_benchmarks.data.modalities import get_modality
 from zarr_benchmarks.suite import quality
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, load_data
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 from zarr_benchmarks.suite.cases import Case
 from zarr_benchmarks.suite.codecs import get_codec
 from zarr_benchmarks.suite.codecs.lossy import benchmark_lossy_codecs
@@ -31,14 +32,9 @@ def _case(modality, codec):
     return Case(data, codec, LAYOUT, Path.cwd(), 3, label)
 
 
-class _LossyBase:
+class _LossyBase(OneCallPerSample):
     params = (list(MODALITIES), list(CODECS))
     param_names = ["modality", "codec"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MODALITIES, MATRIX.size)

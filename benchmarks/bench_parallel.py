@@ -20,6 +20,7 @@ from zarr_benchmarks.suite.asv_support import (
     keep_suite,
     load_data,
 )
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 from zarr_benchmarks.suite.codecs import get_codec
 
 _POOLS = {}
@@ -48,7 +49,7 @@ def _pool(kind, workers):
     return _POOLS[key]
 
 
-class ParallelWrite:
+class ParallelWrite(OneCallPerSample):
     params = (
         list(MATRIX.modalities[:1]),
         list(MATRIX.detail_codecs[:1]),
@@ -56,11 +57,6 @@ class ParallelWrite:
         [1, 2],
     )
     param_names = ["modality", "codec", "writers", "workers"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)

@@ -15,6 +15,7 @@ from zarr_benchmarks.suite.asv_support import (
     load_data,
     make_case,
 )
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample, PresetTiming
 from zarr_benchmarks.suite.codecs import get_codec
 
 MODALITIES = list(MATRIX.modalities[:2])
@@ -29,14 +30,9 @@ def _regions(shape, chunks):
     }
 
 
-class RegionPatterns:
+class RegionPatterns(OneCallPerSample):
     params = (MODALITIES, list(MATRIX.detail_codecs), list(MATRIX.layouts))
     param_names = ["modality", "codec", "chunks"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)
@@ -69,15 +65,11 @@ class RegionPatterns:
         patterns.read_regions(self.reader, self.regions["rois"])
 
 
-class PatternCeilings:
+class PatternCeilings(PresetTiming):
     """The codec alone decoding each chunk a read pattern touches (unsharded only)."""
 
     params = (MODALITIES, list(MATRIX.detail_codecs), list(MATRIX.layouts))
     param_names = ["modality", "codec", "chunks"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)
@@ -105,7 +97,7 @@ class PatternCeilings:
         self.ceilings["rois"].decode()
 
 
-class ColdWarmRead:
+class ColdWarmRead(OneCallPerSample):
     """Reads with the store's files in the page cache (warm) or evicted (cold).
 
     Cold needs ``posix_fadvise``; where it is unavailable or fails, the cold
@@ -114,11 +106,6 @@ class ColdWarmRead:
 
     params = (list(MATRIX.modalities[:1]), list(MATRIX.detail_codecs[:1]), ["warm", "cold"])
     param_names = ["modality", "codec", "cache"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)

@@ -5,15 +5,10 @@ checks, outside the timed region, that reading it back gives the data written.
 """
 
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, make_case
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 
 
-class _ReadBase:
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
-
+class _ReadBase(OneCallPerSample):
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)
 

@@ -6,17 +6,14 @@ They show how much of a codec's own speed Zarr delivers, and let ``compare
 
 from zarr_benchmarks.data.chunking import resolve_layout
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, load_data
+from zarr_benchmarks.suite.asv_timing import PresetTiming
 from zarr_benchmarks.suite.ceilings import CodecCeiling, memory_copy_bandwidth
 from zarr_benchmarks.suite.codecs import get_codec
 
 
-class CodecCeilings:
+class CodecCeilings(PresetTiming):
     params = (list(MATRIX.modalities), list(MATRIX.codecs))
     param_names = ["modality", "codec"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)

@@ -9,6 +9,7 @@ process if it is killed. Skipped with the reason when the ``s3`` extra is missin
 import atexit
 
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, load_data
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 from zarr_benchmarks.suite.codecs import get_codec
 from zarr_benchmarks.suite.patterns import layout_with_units
 from zarr_benchmarks.suite.zarr_io import ArraySettings
@@ -36,14 +37,9 @@ def _server():
     return _SERVER[0]
 
 
-class _RemoteBase:
+class _RemoteBase(OneCallPerSample):
     params = (list(MATRIX.modalities[:1]), list(MATRIX.detail_codecs[:1]), ["obstore", "fsspec"])
     param_names = ["modality", "codec", "client"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)

@@ -12,13 +12,14 @@ from pathlib import Path
 from zarr_benchmarks.data.modalities import get_modality
 from zarr_benchmarks.suite import patterns
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, keep_suite, load_data
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 
 TIME_POINTS = 3
 POSITIONS = 2
 LAYOUTS = list(dict.fromkeys(["plane", MATRIX.layouts[0]]))
 
 
-class Streaming:
+class Streaming(OneCallPerSample):
     params = (
         list(MATRIX.modalities[:1]),
         list(MATRIX.detail_codecs[:1]),
@@ -29,10 +30,6 @@ class Streaming:
     # Frame-by-frame writes into deep chunks rewrite each chunk once per plane:
     # few samples keep the run time bounded.
     repeat = (min(3, MATRIX.repeat[0]), MATRIX.repeat[1], MATRIX.repeat[2])
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)

@@ -11,6 +11,7 @@ chunk is compared with the fill value and all-fill chunks are skipped);
 import dataclasses
 
 from zarr_benchmarks.suite.asv_support import MATRIX, generate_data_files, make_case
+from zarr_benchmarks.suite.asv_timing import OneCallPerSample
 
 
 def _case(modality, codec, chunks, write_empty_chunks):
@@ -19,7 +20,7 @@ def _case(modality, codec, chunks, write_empty_chunks):
     return dataclasses.replace(case, write_empty_chunks=flag, label=f"{case.label}-wec{int(flag)}")
 
 
-class Write:
+class Write(OneCallPerSample):
     params = (
         list(MATRIX.modalities),
         list(MATRIX.codecs),
@@ -27,11 +28,6 @@ class Write:
         list(MATRIX.write_empty_chunks),
     )
     param_names = ["modality", "codec", "chunks", "write_empty_chunks"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.modalities, MATRIX.size)
@@ -56,7 +52,7 @@ class Write:
         self.case.write()
 
 
-class WriteEmptyChunks:
+class WriteEmptyChunks(OneCallPerSample):
     """Both ``write_empty_chunks`` values on the same data, side by side."""
 
     params = (
@@ -66,11 +62,6 @@ class WriteEmptyChunks:
         [False, True],
     )
     param_names = ["modality", "codec", "chunks", "write_empty_chunks"]
-    repeat = MATRIX.repeat
-    rounds = 1
-    number = 1
-    warmup_time = 0.0
-    timeout = 300
 
     def setup_cache(self):
         generate_data_files(MATRIX.empty_chunks_modalities, MATRIX.size)
