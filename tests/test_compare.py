@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from zarr_benchmarks.analyse import compare as cmp
 from zarr_benchmarks.analyse import stats
+from zarr_benchmarks.analyse.compare._render import _verdict_text as verdict_text
 from zarr_benchmarks.cli import app
 
 N_BENCHMARKS = 50
@@ -84,7 +85,7 @@ def test_block_slowdown_found_with_interval_containing_the_truth() -> None:
     assert row.ci_low is not None and row.ci_high is not None
     assert row.ci_low <= 1.20 <= row.ci_high
     assert row.n_blocks == 10 and row.threshold == pytest.approx(stats.DEFAULT_MIN_EFFECT)
-    assert "slower" in cmp._verdict_text(row)
+    assert "slower" in verdict_text(row)
 
 
 def test_pooling_samples_inside_blocks_would_be_over_confident() -> None:
