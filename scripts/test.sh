@@ -10,4 +10,6 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -
 fi
 .venv/bin/ruff check src benchmarks flask_app tests scripts
 .venv/bin/ruff format --check src benchmarks flask_app tests scripts
+.venv/bin/lint-imports  # the stage direction ([tool.importlinter] in pyproject.toml)
+.venv/bin/mypy  # files and settings from [tool.mypy] in pyproject.toml
 exec .venv/bin/python -m pytest "$@"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -35,14 +35,15 @@ def _fmt(value: float | None, unit: str) -> str:
 def summary_table(rows: list[dict]) -> Table:
     """Per benchmark and parameters: status, median and throughput (when known)."""
     table = Table(title="Summary (median)")
-    for col, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("benchmark", "left"),
         ("parameters", "left"),
         ("status", "left"),
         ("median", "right"),
         ("MB/s", "right"),
-    ):
-        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    )
+    for col, justify in columns:
+        table.add_column(col, justify=justify, overflow="fold")
     for i, r in enumerate(rows):
         status = {"failed": "[red]failed[/]", "skipped": "[dim]skipped[/]"}.get(
             r["status"], r["status"]

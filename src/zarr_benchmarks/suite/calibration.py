@@ -9,6 +9,7 @@ without any Zarr or storage overhead, so it depends only on the data and the cod
 from __future__ import annotations
 
 import itertools
+from typing import TypedDict
 
 import numpy as np
 
@@ -75,11 +76,26 @@ def measure_modality_ratio(modality: Modality, seed: int = 0) -> float:
     return measure_ratio(data, band.codec, band.chunks)
 
 
-def calibration_table(seed: int = 0) -> list[dict[str, object]]:
+class CalibrationRow(TypedDict):
+    """One modality's line of :func:`calibration_table`."""
+
+    modality: str
+    dtype: str
+    shape: tuple[int, ...]
+    voxels_per_s: float
+    codec: str
+    chunks: int
+    low: float
+    high: float
+    ratio: float
+    ok: bool
+
+
+def calibration_table(seed: int = 0) -> list[CalibrationRow]:
     """Generation time and ratio versus band for every modality with a band."""
     import time
 
-    rows: list[dict[str, object]] = []
+    rows: list[CalibrationRow] = []
     for modality in list_modalities():
         band = modality.ratio_band
         if band is None:
@@ -111,5 +127,5 @@ if __name__ == "__main__":  # python -m zarr_benchmarks.suite.calibration
             f"{row['modality']:14s} {row['dtype']:8s} {row['shape']!s:18s} "
             f"{row['codec']:22s} @{row['chunks']:<4d} band {row['low']:>7.2f}-{row['high']:<7.2f} "
             f"ratio {row['ratio']:8.2f} {'ok' if row['ok'] else 'OUT'}  "
-            f"{8e6 / float(row['voxels_per_s']):.2f} s per 8M voxels"  # type: ignore[arg-type]
+            f"{8e6 / float(row['voxels_per_s']):.2f} s per 8M voxels"
         )

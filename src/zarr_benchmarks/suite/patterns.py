@@ -205,7 +205,8 @@ class PatternCeiling:
 
 
 def _chunk_key(region: Region, chunks: Sequence[int]) -> tuple[int, ...]:
-    return tuple(s.start // c for s, c in zip(region, chunks))  # type: ignore[union-attr]
+    # only called with chunk_regions' regions, which are all slices
+    return tuple(cast(slice, s).start // c for s, c in zip(region, chunks))
 
 
 def _touched_chunks(

@@ -162,6 +162,7 @@ def compare(volume: RealVolume, seed: int = 0) -> dict[str, object]:
     """Ratios of the real volume and of each counterpart generated at its shape/dtype."""
 
     real = volume.load()
+    synthetic: dict[str, float] = {}
     row: dict[str, object] = {
         "volume": volume.id,
         "shape": real.shape,
@@ -170,9 +171,9 @@ def compare(volume: RealVolume, seed: int = 0) -> dict[str, object]:
         "codec": volume.codec,
         "chunks": volume.chunks,
         "real": measure_ratio(real, volume.codec, volume.chunks),
-        "synthetic": {},
+        "synthetic": synthetic,
     }
     for modality in volume.counterparts:
         synth = get_modality(modality).generate(real.shape, real.dtype, seed)
-        row["synthetic"][modality] = measure_ratio(synth, volume.codec, volume.chunks)  # type: ignore[index]
+        synthetic[modality] = measure_ratio(synth, volume.codec, volume.chunks)
     return row

@@ -212,7 +212,7 @@ def start_object_store(
     """
     weed = weed_binary()
     owned = data_dir is None
-    base = Path(tempfile.mkdtemp(prefix="zb-s3-")) if owned else Path(data_dir)  # type: ignore[arg-type]
+    base = Path(tempfile.mkdtemp(prefix="zb-s3-")) if data_dir is None else Path(data_dir)
     base.mkdir(parents=True, exist_ok=True)
     last_error = ""
     for attempt in range(attempts):

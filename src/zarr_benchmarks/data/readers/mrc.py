@@ -37,9 +37,8 @@ def _open(path: Path, inner: str | None) -> Source:
         handle.close()
         raise UserDataError(f"{path}: the MRC file holds no data")
     vs = handle.voxel_size
-    voxel = tuple(float(v) for v in (vs.z, vs.y, vs.x))
-    if not all(np.isfinite(voxel)) or not any(voxel):
-        voxel = None  # type: ignore[assignment]
+    sizes = tuple(float(v) for v in (vs.z, vs.y, vs.x))
+    voxel = sizes if all(np.isfinite(sizes)) and any(sizes) else None
     info = {
         "mrc_mode": int(handle.header.mode),
         "volume_stack": bool(handle.is_volume_stack()),
