@@ -11,7 +11,7 @@ from typing import Any
 
 from zarr_benchmarks._format import SCHEMA_VERSION
 from zarr_benchmarks._jsonio import sha256_id
-from zarr_benchmarks.run.machine import collect_python
+from zarr_benchmarks.run.hardware import collect_python
 
 __all__ = ["PACKAGES", "collect_packages", "compute_environment_id", "environment_document"]
 
