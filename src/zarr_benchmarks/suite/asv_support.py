@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from zarr_benchmarks._dirs import cache_dir
-from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.data.modalities import _base as _modality_base
+from zarr_benchmarks.data.modalities import _physics, get_modality
 from zarr_benchmarks.suite.cases import Case
 from zarr_benchmarks.suite.codecs import get_codec
 from zarr_benchmarks.suite.presets import Matrix, get_matrix, shape_for
@@ -39,11 +40,12 @@ def data_cache_dir() -> Path:
 
 @functools.cache
 def _generator_fingerprint(modality: str) -> str:
-    """Changes whenever the generator's module (the data model) changes."""
+    """Changes whenever the data model changes: the generator's own module, or the
+    shared modality code every generator builds on (``_physics``, ``_base``)."""
     generator = get_modality(modality).generator
-    module = sys.modules.get(generator.__module__)
+    parts = [sys.modules.get(generator.__module__), _physics, _modality_base]
     try:
-        source = inspect.getsource(module) if module else inspect.getsource(generator)
+        source = "\0".join(inspect.getsource(m) for m in parts if m is not None)
     except (OSError, TypeError):  # no source available: never reuse a stale file
         source = repr(generator) + str(os.getpid())
     return hashlib.sha256(source.encode()).hexdigest()[:12]
