@@ -17,6 +17,8 @@ from flask_app.config import PREFIX
 from zarr_benchmarks._jsonio import atomic_write_json
 from zarr_benchmarks.share.aggregate import AggregateError, build_parquet, collect_rows, query
 
+pytestmark = pytest.mark.db
+
 
 @pytest.fixture
 def results_dir(tmp_path: Path) -> Path:
@@ -140,6 +142,7 @@ def test_db_cli(results_dir, tmp_path):
     assert missing.returncode == 2 and "not found" in missing.stderr
 
 
+@pytest.mark.service
 def test_service_rebuilds_the_aggregate_after_contributions(tmp_path, monkeypatch):
     for key in list(os.environ):
         if key.startswith(PREFIX):

@@ -147,6 +147,7 @@ def test_cli_history_table_json_and_errors(results_dir: tuple[Path, list], tmp_p
     assert "Traceback" not in res.output
 
 
+@pytest.mark.report
 def test_report_draws_each_release_history_with_flagged_steps(
     results_dir: tuple[Path, list], tmp_path: Path
 ) -> None:

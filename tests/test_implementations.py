@@ -37,6 +37,11 @@ from zarr_benchmarks.suite.implementations.zarrs_impl import pipeline_name
 from zarr_benchmarks.suite.zarr_io import ArraySettings
 
 IMPLS = ("zarr-python", "tensorstore", "zarrs")
+#: IMPLS as parameters, each marked with the extra it needs (zarr-python needs none)
+IMPL_PARAMS = [
+    pytest.param(name, marks=[] if name == "zarr-python" else getattr(pytest.mark, name))
+    for name in IMPLS
+]
 SHAPE = (20, 24, 36)  # not a multiple of the chunks: partial edge chunks too
 pytestmark = pytest.mark.filterwarnings("ignore:Numcodecs codecs are not in the Zarr")
 
@@ -71,6 +76,8 @@ def test_registry_lists_the_three_and_normalises_names():
         get_implementation("n5-java")
 
 
+@pytest.mark.tensorstore
+@pytest.mark.zarrs
 def test_all_three_are_installed_here():
     for name in IMPLS:
         ok, reason = get_implementation(name).available()
@@ -80,6 +87,8 @@ def test_all_three_are_installed_here():
 
 @pytest.mark.parametrize(("zarr_format", "layout", "codec", "dtype"), SETTINGS)
 @pytest.mark.parametrize("writer", IMPLS)
+@pytest.mark.tensorstore  # every writer's array is read back through all three
+@pytest.mark.zarrs
 def test_data_written_by_one_is_read_by_the_others(
     writer, zarr_format, layout, codec, dtype, tmp_path
 ):
@@ -98,6 +107,7 @@ def test_data_written_by_one_is_read_by_the_others(
         assert opened.shards == settings.layout.shards
 
 
+@pytest.mark.tensorstore
 def test_tensorstore_writes_the_blosc_typesize_and_shuffle_zarr_python_writes(tmp_path):
     data = _data("uint16")
     settings = ArraySettings(
@@ -132,7 +142,7 @@ def test_default_case_times_exactly_the_zarr_io_calls(tmp_path):
     assert case._impl.read_selection is zarr_io.read_selection
 
 
-@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("impl", IMPL_PARAMS)
 def test_case_reads_the_same_chunk_and_plane_through_every_implementation(impl, tmp_path):
     data = _data()
     case = Case(data, "blosc-zstd", "cube8-shard16", tmp_path, label=impl, implementation=impl)
@@ -147,6 +157,7 @@ def test_case_reads_the_same_chunk_and_plane_through_every_implementation(impl, 
     assert not case.read_path.exists()
 
 
+@pytest.mark.zarrs
 def test_zarrs_pipeline_does_not_leak_into_other_arrays(tmp_path):
     impl = get_implementation("zarrs")
     default_path = zarr.config.get("codec_pipeline.path")
@@ -165,9 +176,14 @@ def test_zarrs_pipeline_does_not_leak_into_other_arrays(tmp_path):
 @pytest.mark.parametrize(
     ("impl", "codec", "reason"),
     [
-        ("tensorstore", "bitround-10", "numcodecs array-to-array filters"),
-        ("zarrs", "bitround-10", "zarrs cannot handle"),
-        ("zarrs", "quantize-2", "zarrs cannot handle"),
+        pytest.param(
+            "tensorstore",
+            "bitround-10",
+            "numcodecs array-to-array filters",
+            marks=pytest.mark.tensorstore,
+        ),
+        pytest.param("zarrs", "bitround-10", "zarrs cannot handle", marks=pytest.mark.zarrs),
+        pytest.param("zarrs", "quantize-2", "zarrs cannot handle", marks=pytest.mark.zarrs),
     ],
 )
 def test_codecs_an_implementation_lacks_are_refused_with_the_reason(impl, codec, reason, tmp_path):
@@ -180,6 +196,7 @@ def test_codecs_an_implementation_lacks_are_refused_with_the_reason(impl, codec,
     assert isinstance(err.value, NotImplementedError)  # what asv reports as skipped
 
 
+@pytest.mark.zarrs
 def test_zarrs_runs_the_integer_quantiser_natively(tmp_path):
     # numcodecs.fixedscaleoffset is one zarrs implements: no silent fallback here.
     data = _data("uint16")
@@ -269,6 +286,7 @@ def test_benchmark_implementations_from_the_environment():
         benchmark_implementations({"ZARR_BENCHMARKS_IMPLEMENTATIONS": "nope"})
 
 
+@pytest.mark.tensorstore
 def test_direct_api_runs_tensorstore_and_records_it(tmp_path):
     meta = create_metadata("synthetic", (16, 32, 32))
     config = BenchmarkConfig(
@@ -319,6 +337,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.zarrs
 def test_recommend_cli_implementation_option(tmp_path):
     out = tmp_path / "r.json"
     proc = _cli(
@@ -334,6 +353,7 @@ def test_recommend_cli_implementation_option(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.tensorstore
 def test_require_names_the_settings_problem():
     settings = ArraySettings(get_codec("quantize-3"), resolve_layout("cube8", SHAPE))
     with pytest.raises(ImplementationUnavailable, match="tensorstore cannot run this case"):

@@ -216,6 +216,7 @@ def test_lossless_cases_still_need_exact_equality(tmp_path):
         case.verify()
 
 
+@pytest.mark.lossy  # SSIM is scikit-image's
 def test_runner_reports_quality_for_lossy_codecs(tmp_path):
     meta = create_metadata("cryoet", (32, 32, 32))
     config = BenchmarkConfig(
@@ -261,6 +262,7 @@ def test_metrics_do_not_wrap_around_for_unsigned_data():
     assert quality.mae(a, b) == pytest.approx(2 / 4)
 
 
+@pytest.mark.lossy  # SSIM is scikit-image's
 def test_ssim_by_hand_on_one_window():
     # A 3x3 image with a 3x3 window has one valid window covering all of it, so
     # SSIM is the global formula with sample (n-1) statistics.
@@ -277,6 +279,7 @@ def test_ssim_by_hand_on_one_window():
     assert quality.ssim(X, 8 - X) < 0  # same mean, inverted structure
 
 
+@pytest.mark.lossy  # SSIM is scikit-image's
 def test_ssim_handles_volumes_and_short_axes():
     vol = np.random.default_rng(0).normal(size=(2, 9, 9, 9))  # two channels
     assert quality.ssim(vol, vol) == pytest.approx(1.0)
@@ -320,6 +323,7 @@ def test_bad_masks_get_a_clear_error(roi, message):
         quality.cnr(IMG, roi)
 
 
+@pytest.mark.lossy  # SSIM is scikit-image's
 def test_quality_metrics_with_a_roi():
     decoded = IMG + np.array([[0.5, -0.5, 0.0], [0.0, 0.0, 0.0]])
     q = quality.quality_metrics(IMG, decoded, roi_mask=ROI)

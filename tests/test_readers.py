@@ -35,14 +35,8 @@ from zarr_benchmarks.data.userdata import UserDataError, load_user_data
 runner = CliRunner()
 
 
-def _need(module: str, extra: str) -> None:
-    if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} missing: install the extra zarr-benchmarks[{extra}]")
-
-
 @pytest.fixture
 def pydicom_files() -> Path:
-    _need("pydicom", "dicom")
     import pydicom
 
     return Path(pydicom.__file__).parent / "data" / "test_files"
@@ -51,9 +45,8 @@ def pydicom_files() -> Path:
 @pytest.fixture
 def ect_file() -> Path:
     """eCT_Supplemental.dcm: a real 2-frame 512x512 uint16 head CT (pydicom-data)."""
-    _need("pydicom", "dicom")
     if importlib.util.find_spec("data_store") is None:
-        pytest.skip("pydicom-data missing: install the test extra (zarr-benchmarks[test])")
+        pytest.skip("needs pydicom-data from the 'test' extra: pip install -e \".[test]\"")
     import data_store
 
     return Path(data_store.__file__).parent / "data" / "eCT_Supplemental.dcm"
@@ -61,7 +54,6 @@ def ect_file() -> Path:
 
 @pytest.fixture
 def nibabel_data() -> Path:
-    _need("nibabel", "nifti")
     import nibabel
 
     return Path(nibabel.__file__).parent / "tests" / "data"
@@ -144,6 +136,7 @@ def test_a_registered_reader_is_used_and_a_missing_library_names_the_extra(
 # --- DICOM --------------------------------------------------------------------------
 
 
+@pytest.mark.dicom
 def test_dicom_multiframe_real_ct(ect_file: Path) -> None:
     import pydicom
 
@@ -159,6 +152,7 @@ def test_dicom_multiframe_real_ct(ect_file: Path) -> None:
     np.testing.assert_array_equal(part, truth[1:2, 100:200])
 
 
+@pytest.mark.dicom
 def test_dicom_single_slice(pydicom_files: Path) -> None:
     data, meta = load_user_data(pydicom_files / "CT_small.dcm")
     assert data.shape == (128, 128) and data.dtype == np.int16
@@ -190,6 +184,7 @@ def _write_series(folder: Path, template: Path, n: int, *, series: str | None = 
     return expected
 
 
+@pytest.mark.dicom
 def test_dicom_folder_is_ordered_by_position(pydicom_files: Path, tmp_path: Path) -> None:
     folder = tmp_path / "series"
     expected = _write_series(folder, pydicom_files / "CT_small.dcm", 6)
@@ -204,6 +199,7 @@ def test_dicom_folder_is_ordered_by_position(pydicom_files: Path, tmp_path: Path
     np.testing.assert_array_equal(part, np.stack(expected[2:4]))
 
 
+@pytest.mark.dicom
 def test_real_dicom_series_without_shared_orientation(pydicom_files: Path, tmp_path: Path) -> None:
     import pydicom
 
@@ -219,6 +215,7 @@ def test_real_dicom_series_without_shared_orientation(pydicom_files: Path, tmp_p
     assert meta.modality_specific["ordered_by"] == "InstanceNumber"
 
 
+@pytest.mark.dicom
 def test_dicom_errors(pydicom_files: Path, tmp_path: Path) -> None:
     garbage = tmp_path / "scan.dcm"
     garbage.write_bytes(b"not a dicom file at all" * 20)
@@ -244,6 +241,7 @@ def test_dicom_errors(pydicom_files: Path, tmp_path: Path) -> None:
 # --- NIfTI --------------------------------------------------------------------------
 
 
+@pytest.mark.nifti
 def test_nifti_gz_real_4d(nibabel_data: Path) -> None:
     import nibabel as nib
 
@@ -259,6 +257,7 @@ def test_nifti_gz_real_4d(nibabel_data: Path) -> None:
     np.testing.assert_array_equal(part, np.transpose(truth, (3, 2, 1, 0))[1:2, 5:10, :, :64])
 
 
+@pytest.mark.nifti
 def test_nifti_uncompressed_big_endian_and_microns(nibabel_data: Path, tmp_path: Path) -> None:
     import nibabel as nib
 
@@ -273,6 +272,7 @@ def test_nifti_uncompressed_big_endian_and_microns(nibabel_data: Path, tmp_path:
     assert meta.voxel_size == (2.0, 0.25, 0.5) and meta.units == "um"
 
 
+@pytest.mark.nifti
 def test_nifti_errors(nibabel_data: Path, tmp_path: Path) -> None:
     bad = tmp_path / "scan.nii.gz"
     bad.write_bytes(b"\x1f\x8b not really gzip")
@@ -290,7 +290,6 @@ def test_nifti_errors(nibabel_data: Path, tmp_path: Path) -> None:
 
 @pytest.fixture
 def mrc_volume(tmp_path: Path) -> tuple[Path, np.ndarray]:
-    _need("mrcfile", "mrc")
     import mrcfile
 
     vol = np.random.default_rng(0).standard_normal((8, 16, 20)).astype(np.float32)
@@ -301,6 +300,7 @@ def mrc_volume(tmp_path: Path) -> tuple[Path, np.ndarray]:
     return path, vol
 
 
+@pytest.mark.mrc
 def test_mrc_is_memory_mapped_with_header_voxel_size(
     mrc_volume: tuple[Path, np.ndarray], tmp_path: Path
 ) -> None:
@@ -318,6 +318,7 @@ def test_mrc_is_memory_mapped_with_header_voxel_size(
     np.testing.assert_array_equal(data, vol)
 
 
+@pytest.mark.mrc
 def test_mrc_errors(mrc_volume: tuple[Path, np.ndarray], tmp_path: Path) -> None:
     path, _ = mrc_volume
     bad = tmp_path / "bad.mrc"
@@ -334,7 +335,6 @@ def test_mrc_errors(mrc_volume: tuple[Path, np.ndarray], tmp_path: Path) -> None
 
 @pytest.fixture
 def h5_file(tmp_path: Path) -> tuple[Path, np.ndarray]:
-    _need("h5py", "hdf5")
     import h5py
 
     vol = np.random.default_rng(1).integers(0, 4000, (6, 32, 40), dtype=np.uint16)
@@ -346,6 +346,7 @@ def h5_file(tmp_path: Path) -> tuple[Path, np.ndarray]:
     return path, vol
 
 
+@pytest.mark.hdf5
 def test_hdf5_dataset_path(h5_file: tuple[Path, np.ndarray]) -> None:
     path, vol = h5_file
     data, meta = load_user_data(f"{path}:/acq/volume", crop="1:3,:,:")
@@ -356,6 +357,7 @@ def test_hdf5_dataset_path(h5_file: tuple[Path, np.ndarray]) -> None:
     np.testing.assert_array_equal(data, vol)
 
 
+@pytest.mark.hdf5
 def test_hdf5_errors(h5_file: tuple[Path, np.ndarray], tmp_path: Path) -> None:
     import h5py
 
@@ -385,6 +387,7 @@ def _npy(tmp_path: Path) -> Path:
 # --- recommend on real files --------------------------------------------------------
 
 
+@pytest.mark.readers
 def test_recommend_on_real_files_shows_header_voxel_sizes(
     ect_file: Path,
     pydicom_files: Path,

@@ -32,6 +32,8 @@ from zarr_benchmarks.analyse.report import latest, load_results, pareto_front
 from zarr_benchmarks.analyse.report.recommend import recommend
 from zarr_benchmarks.cli import app
 
+pytestmark = pytest.mark.report
+
 runner = CliRunner()
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from report_helpers import LZ4, NONE, write_standard
 
 from zarr_benchmarks.analyse.report.recommend import recommend
 from zarr_benchmarks.analyse.report.table import latest, load_results
+
+# recommend and table need no matplotlib, but importing them runs the package's
+# __init__, which imports the figures (matplotlib).
+pytestmark = pytest.mark.report
 
 
 def test_slow_storage_turns_none_into_a_codec_and_says_why(tmp_path) -> None:

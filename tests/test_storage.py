@@ -117,8 +117,8 @@ def test_recommend_storage_option_ranks_and_explains(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.s3
 def test_recommend_storage_s3_measures_the_loopback_object_store(tmp_path: Path) -> None:
-    pytest.importorskip("obstore", reason="install the extra zarr-benchmarks[s3]")
     out = tmp_path / "s3.json"
     res = runner.invoke(
         app,
