@@ -14,7 +14,7 @@ import pytest
 from regression_helpers import make_doc, paired_blocks
 from typer.testing import CliRunner
 
-from zarr_benchmarks.analyse import envab
+from zarr_benchmarks.analyse import envab, interleave
 from zarr_benchmarks.cli import app
 from zarr_benchmarks.results.blocks import merge_blocks
 from zarr_benchmarks.run import envs
@@ -88,21 +88,23 @@ def test_package_differences() -> None:
 
 
 def test_side_order_alternates_per_benchmark_and_block() -> None:
-    along_blocks = [envab.side_order(["A", "B"], 0, k) for k in range(4)]
+    along_blocks = [interleave.side_order(["A", "B"], 0, k) for k in range(4)]
     assert along_blocks == [["A", "B"], ["B", "A"], ["A", "B"], ["B", "A"]]
-    assert envab.side_order(["A", "B"], 1, 0) == ["B", "A"]
-    firsts = [envab.side_order(["x", "y", "z"], j, 0)[0] for j in range(6)]
+    assert interleave.side_order(["A", "B"], 1, 0) == ["B", "A"]
+    firsts = [interleave.side_order(["x", "y", "z"], j, 0)[0] for j in range(6)]
     assert sorted(firsts) == ["x", "x", "y", "y", "z", "z"]
 
 
 def test_select_by_regex_and_errors() -> None:
     found = [{"name": "bench_write.Write.time_write"}, {"name": "bench_read.Read.time_read"}]
-    assert [b["name"] for b in envab.select(found, ["time_read"])] == ["bench_read.Read.time_read"]
-    assert len(envab.select(found, [])) == 2
+    assert [b["name"] for b in interleave.select(found, ["time_read"])] == [
+        "bench_read.Read.time_read"
+    ]
+    assert len(interleave.select(found, [])) == 2
     with pytest.raises(envab.EnvABError, match="no benchmark selected"):
-        envab.select(found, ["nothing"])
+        interleave.select(found, ["nothing"])
     with pytest.raises(envab.EnvABError, match="invalid regular expression"):
-        envab.select(found, ["("])
+        interleave.select(found, ["("])
 
 
 def test_merge_blocks_keeps_blocks_and_statuses() -> None:

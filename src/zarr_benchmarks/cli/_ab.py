@@ -241,7 +241,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from zarr_benchmarks._jsonio import atomic_write_json
-        from zarr_benchmarks.analyse import envab
+        from zarr_benchmarks.analyse import envab, interleave
         from zarr_benchmarks.analyse import history as hist
         from zarr_benchmarks.analyse.compare import CompareInputError
         from zarr_benchmarks.results.reduce import result_filename
@@ -267,7 +267,7 @@ def register(app: typer.Typer) -> None:
             size=size,
         )
         try:
-            run = envab.run_interleaved(
+            run = interleave.run_interleaved(
                 sides, root=root, commit=commit, machine=machine.document, options=options
             )
         except envab.EnvABError as exc:
