@@ -1,5 +1,9 @@
 """Reduce asv result files to the shared, readable result format (docs/formats.md).
 
+One module on purpose (about 480 lines): it is one transformation, asv's file to this
+project's document, with the checks that name the bad file and field; its output is
+kept byte-identical across releases (scripts/reduce_identical.sh).
+
 asv (0.6.x, result API version 2) writes ``<results_dir>/<machine>/<commit[:8]>-<env>.json``
 with positional ``result_columns`` rows per benchmark, and ``<results_dir>/benchmarks.json``
 with each benchmark's ``param_names``, ``unit``, ``type`` and ``version``. This module turns

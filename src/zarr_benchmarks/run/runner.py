@@ -1,5 +1,9 @@
 """The direct API: benchmark codecs on one dataset and pick the best per goal.
 
+One module on purpose (about 480 lines): :class:`DatasetBenchmarkRunner` and
+:func:`run_benchmark_request` are the public API of the seed guide, which users import
+by these names; what they use is in the suite stage.
+
 Example
 -------
 >>> from zarr_benchmarks import BenchmarkConfig, DatasetBenchmarkRunner, create_metadata

