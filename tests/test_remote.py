@@ -15,7 +15,7 @@ from zarr_benchmarks.suite import remote, zarr_io
 from zarr_benchmarks.suite.codecs import get_codec
 from zarr_benchmarks.suite.patterns import chunk_regions
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.s3]
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +119,19 @@ def test_server_dies_with_the_process_that_started_it(tmp_path):
     import time
 
     code = (
-        "from zarr_benchmarks import remote; import sys, time\n"
+        "from zarr_benchmarks.suite import remote; import sys, time\n"
         "s = remote.start_object_store(bucket='zb-orphan')\n"
         "print(s.pid, flush=True); time.sleep(60)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
-        pid = int(proc.stdout.readline())
+        line = proc.stdout.readline()
+        if not line.strip():  # the child died before starting the server: say why
+            proc.kill()
+            pytest.fail(f"the server was not started: {proc.stderr.read()}")
+        pid = int(line)
         os.kill(pid, 0)  # running
     finally:
         proc.send_signal(signal.SIGKILL)

@@ -154,8 +154,7 @@ def test_scrub_removes_private_strings() -> None:
     home = os.path.expanduser("~")
     text = f"{home}/x {socket.gethostname()} 10.0.0.12 aa:bb:cc:dd:ee:ff"
     out = scrub(text)
-    assert home not in out and "10.0.0.12" not in out and "aa:bb:cc" not in out
-    assert "<host>" in out or socket.gethostname() not in out
+    assert out == "~/x <host> <ip> <mac>"
 
 
 @pytest.mark.slow
@@ -282,11 +281,7 @@ def test_bad_preset_exits_2(tiny: tuple[Path, Path]) -> None:
 @pytest.mark.slow
 def test_project_suite_quick_tiny(tmp_path: Path) -> None:
     """The project's real suite on the smallest matrix in a temporary clone."""
-    if (
-        not (REPO / "asv.conf.json").is_file()
-        or not (REPO / "benchmarks" / "bench_write.py").is_file()
-    ):
-        pytest.skip("the project's asv suite is not in this checkout yet")
+    assert (REPO / "asv.conf.json").is_file() and (REPO / "benchmarks" / "bench_write.py").is_file()
     repo, home = tmp_path / "clone", tmp_path / "home"
     home.mkdir()
     subprocess.run(["git", "clone", "-q", str(REPO), str(repo)], check=True, timeout=300)
