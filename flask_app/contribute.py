@@ -73,7 +73,7 @@ def contribute() -> ResponseReturnValue:
     wait = _wait_seconds()
     document = json_body()
     try:
-        from zarr_benchmarks.results.schemas import SchemaError, validate  # type: ignore[import-untyped, unused-ignore]
+        from zarr_benchmarks.results.schemas import SchemaError, validate
     except ImportError:
         raise ApiError(503, "schema validation is not available on this server") from None
     try:

@@ -88,7 +88,7 @@ def _read_all(store: Any, entries: list[Any], notes: list[str]) -> list[tuple[st
 
 def build_payload(store: Any, entries: dict[str, list[Any]]) -> dict[str, Any]:
     """Build the ``data.json`` document from the store's entries."""
-    from zarr_benchmarks.analyse.report.table import latest, records_from_documents  # type: ignore[import-untyped, unused-ignore]
+    from zarr_benchmarks.analyse.report.table import latest, records_from_documents
 
     notes: list[str] = []
     machines = {

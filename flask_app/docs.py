@@ -36,7 +36,7 @@ def build_template() -> dict[str, Any]:
     """The OpenAPI skeleton with shared components, built with apispec."""
     from apispec import APISpec
 
-    from zarr_benchmarks import __version__ as version  # type: ignore[import-untyped, unused-ignore]
+    from zarr_benchmarks import __version__ as version
 
     spec = APISpec(
         title=TITLE,

@@ -27,7 +27,7 @@ class DocumentError(ValueError):
 
 def jsonio() -> Any:
     """``zarr_benchmarks._jsonio`` (imported late: the package is heavy to import)."""
-    from zarr_benchmarks import _jsonio  # type: ignore[import-untyped, unused-ignore]
+    from zarr_benchmarks import _jsonio
 
     return _jsonio
 

@@ -74,7 +74,7 @@ def validate_payload(payload: Any) -> None:
         If the runner module is missing.
     """
     try:
-        from zarr_benchmarks.run.runner import parse_benchmark_request  # type: ignore[import-untyped, unused-ignore]
+        from zarr_benchmarks.run.runner import parse_benchmark_request
     except ImportError as exc:
         raise RunnerUnavailable(f"the benchmark runner is not available: {exc}") from None
     if not isinstance(payload, Mapping):

@@ -248,7 +248,7 @@ class Writer:
         if self._aggregate_disabled:
             return
         try:
-            from zarr_benchmarks.share.aggregate import (  # type: ignore[import-untyped, unused-ignore]
+            from zarr_benchmarks.share.aggregate import (
                 build_parquet,
             )
         except ImportError as exc:

@@ -151,7 +151,8 @@ def test_cli_history_table_json_and_errors(results_dir: tuple[Path, list], tmp_p
 def test_report_draws_each_release_history_with_flagged_steps(
     results_dir: tuple[Path, list], tmp_path: Path
 ) -> None:
-    from zarr_benchmarks.analyse.report.build import HISTORY_MANIFEST, history_sections
+    from zarr_benchmarks.analyse.history import HISTORY_MANIFEST
+    from zarr_benchmarks.analyse.report.build import history_sections
 
     path, spec = results_dir
     for other in path.glob("result_b.json"):

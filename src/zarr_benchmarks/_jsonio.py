@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
@@ -52,13 +53,21 @@ def _temp_beside(dest: Path) -> tuple[int, str]:
 
 def json_safe(obj: Any) -> Any:
     """``obj`` with every non-finite float (NaN, inf) replaced by ``None``, at any depth
-    of dicts, lists and tuples, so strict JSON (``allow_nan=False``) accepts it."""
+    of dicts, lists, tuples and sets, so strict JSON (``allow_nan=False``) accepts it.
+
+    Objects with a ``to_json()`` method and dataclasses are converted first; dict keys
+    that are not strings become their ``str()`` (as JSON needs).
+    """
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
+        return {k if isinstance(k, str) else str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
         return [json_safe(v) for v in obj]
+    if hasattr(obj, "to_json"):
+        return json_safe(obj.to_json())
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return json_safe(dataclasses.asdict(obj))
     return obj
 
 

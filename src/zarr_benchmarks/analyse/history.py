@@ -44,6 +44,9 @@ from zarr_benchmarks.analyse.compare import (
 )
 from zarr_benchmarks.results.model import ResultInputError, environment_versions, read_results
 
+#: written by ``zarr-benchmarks history-run`` into its output folder (read by the report)
+HISTORY_MANIFEST = "history.json"
+
 AXES = ("auto", "version", "commit")
 
 

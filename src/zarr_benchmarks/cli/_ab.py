@@ -272,10 +272,8 @@ def register(app: typer.Typer) -> None:
             )
         except envab.EnvABError as exc:
             fail(str(exc), exc.code)
-        from zarr_benchmarks.analyse.report.build import HISTORY_MANIFEST
-
         folder = output if output.is_absolute() else root / output
-        atomic_write_json(folder / HISTORY_MANIFEST, {"package": package, "versions": chosen})
+        atomic_write_json(folder / hist.HISTORY_MANIFEST, {"package": package, "versions": chosen})
         for version, doc in run.docs.items():
             env_doc = run.environments[version]
             atomic_write_json(folder / result_filename(doc), doc)

@@ -10,6 +10,7 @@ from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from zarr_benchmarks._units import format_value
 from zarr_benchmarks.cli._common import fail, shown_path
 
 console = Console()
@@ -18,18 +19,6 @@ err_console = Console(stderr=True)
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
-
-
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "seconds":
-        for scale, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
-            if abs(value) >= scale or suffix == "ns":
-                return f"{value / scale:.3g} {suffix}"
-    if unit == "bytes":
-        return f"{value / 2**20:.1f} MiB"
-    return f"{value:.4g} {unit}"
 
 
 def summary_table(rows: list[dict]) -> Table:
@@ -54,7 +43,7 @@ def summary_table(rows: list[dict]) -> Table:
             r["benchmark"].split(".", 1)[-1],
             " · ".join(part.split("=", 1)[-1] for part in r["params"].split(", ")),
             status,
-            _fmt(r["median"], r["unit"]),
+            format_value(r["median"], r["unit"]),
             f"{r['mb_per_s']:.0f}" if r["mb_per_s"] else "",
             end_section=last_of_benchmark,
         )

@@ -151,7 +151,7 @@ def _arrow_table(rows: list[dict[str, Any]]) -> Any:
 
     columns = list(BASE_COLUMNS)
     extra = sorted({k for row in rows for k in row} - set(columns))
-    types = {
+    types: dict[str, pa.DataType] = {
         "string": pa.string(),
         "bool": pa.bool_(),
         "int": pa.int64(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from zarr_benchmarks._jsonio import canonical_dumps
 from zarr_benchmarks.results.model import ResultDoc, ResultInputError, read_results
 
 #: Benchmarks under this prefix are machine references, never regressions.
@@ -96,7 +96,7 @@ class References:
 
 def params_key(params: Mapping[str, Any]) -> str:
     """Canonical text of a parameter combination (the pairing key)."""
-    return json.dumps(dict(params), sort_keys=True, separators=(",", ":"))
+    return canonical_dumps(dict(params))
 
 
 def format_params(params: Mapping[str, Any], param_names: Sequence[str] = ()) -> str:

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
+from zarr_benchmarks._units import format_value
 from zarr_benchmarks.analyse.compare._judge import (
     Comparison,
     Row,
 )
 
 # ------------------------------------------------------------------------ rendering
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """Human-readable value: seconds and bytes scaled, other units as they are."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    if unit == "seconds":
-        for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {suffix}"
-        return f"{value * 1e9:.3g} ns"
-    if unit == "bytes":
-        for scale, suffix in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
-            if abs(value) >= scale:
-                return f"{value / scale:.3g} {suffix}"
-        return f"{value:.0f} B"
-    return f"{value:.4g} {unit}".strip()
 
 
 def _ratio_text(row: Row) -> str:
@@ -149,15 +132,12 @@ def render_rich(comp: Comparison, *, show_all: bool = False) -> Any:
         "not run": "yellow",
     }
     table = Table(title="NEW vs BASE", show_lines=False)
-    for col, kw in (
-        ("Benchmark", {"overflow": "fold"}),
-        ("Base", {"justify": "right"}),
-        ("New", {"justify": "right"}),
-        ("Ratio [interval]", {}),
-        ("Threshold", {"justify": "right"}),
-        ("Result", {}),
-    ):
-        table.add_column(col, **kw)
+    table.add_column("Benchmark", overflow="fold")
+    table.add_column("Base", justify="right")
+    table.add_column("New", justify="right")
+    table.add_column("Ratio [interval]")
+    table.add_column("Threshold", justify="right")
+    table.add_column("Result")
     shown = [r for r in comp.rows if show_all or r.status in _SHOWN_BY_DEFAULT]
     for r in shown:
         table.add_row(

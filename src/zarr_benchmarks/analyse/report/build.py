@@ -7,14 +7,15 @@ import os
 import re
 import shutil
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text
+from zarr_benchmarks._jsonio import atomic_write_json, atomic_write_text, json_safe
 from zarr_benchmarks.analyse import history as hist
 from zarr_benchmarks.analyse.compare import CompareInputError, format_params
+from zarr_benchmarks.analyse.history import HISTORY_MANIFEST
 from zarr_benchmarks.analyse.report import figures as F
 from zarr_benchmarks.analyse.report import views
 from zarr_benchmarks.analyse.report.html import render_report
@@ -259,26 +260,6 @@ def _point_table(panels: dict[str, list]) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: (-r["ratio"], r["codec"], r["chunks"]))
 
 
-def _json_safe(obj: Any) -> Any:
-    import math
-
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "to_json"):
-        return _json_safe(obj.to_json())
-    if hasattr(obj, "__dataclass_fields__"):
-        return _json_safe(asdict(obj))
-    return obj
-
-
-#: written by ``zarr-benchmarks history-run`` into its output folder
-HISTORY_MANIFEST = "history.json"
-
-
 def history_sections(results_dir: Path, figures_dir: Path) -> list[dict[str, Any]]:
     """One section per release history found under ``results_dir``.
 
@@ -397,7 +378,7 @@ def build_report(
         "recommendations": context["recommendations"],
         "records": [r.to_json() for r in rs.records],
     }
-    data_path = atomic_write_json(out / "report.json", _json_safe(data))
+    data_path = atomic_write_json(out / "report.json", json_safe(data))
     index = atomic_write_text(out / "index.html", html)
     return ReportOutput(
         index=index,

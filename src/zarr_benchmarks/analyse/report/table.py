@@ -14,7 +14,6 @@ be scaled wrongly; the report says which size it assumed.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import statistics
@@ -24,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from zarr_benchmarks._jsonio import sha256_id
+from zarr_benchmarks._jsonio import canonical_dumps, sha256_id
 from zarr_benchmarks.data.modalities import get_modality
 from zarr_benchmarks.results.model import ResultInputError, read_folder
 from zarr_benchmarks.results.schemas import SchemaError, validate
@@ -210,8 +209,10 @@ def _records_of(
                 modality=modality,
                 codec=_param(params, "codec"),
                 chunks=_param(params, "chunks"),
-                zarr_format=int(fmt) if _is_number(fmt) else None,
-                params=json.dumps(params, sort_keys=True, separators=(",", ":")),
+                zarr_format=int(fmt)
+                if isinstance(fmt, int | float) and not isinstance(fmt, bool)
+                else None,
+                params=canonical_dumps(params),
                 value=value,
                 n_samples=len(entry.get("samples") or ()),
                 nbytes=nbytes,
@@ -245,7 +246,10 @@ def records_from_documents(
         If ``validate`` and a document is invalid (names the label and JSON path).
     """
 
-    rs = ResultSet(machines=dict(machines), environments=dict(environments or {}))
+    rs = ResultSet(
+        machines={k: dict(v) for k, v in machines.items()},
+        environments={k: dict(v) for k, v in (environments or {}).items()},
+    )
     fallback_presets: set[str] = set()
     for label, doc in results:
         if validate:

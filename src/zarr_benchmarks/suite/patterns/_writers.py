@@ -163,14 +163,14 @@ def start_dask_cluster(n_workers: int = 2, address: str | None = None) -> DaskCl
     restrict work to the first ``workers`` of its workers (see :func:`dask_write`),
     and its workers must see the store path (a shared file system).
     """
-    from distributed import Client, LocalCluster
-
     address = address or os.environ.get(DASK_SCHEDULER_ENV) or None
+    if not address and not 1 <= n_workers <= 2:
+        raise ValueError(f"a local Dask cluster here has 1 or 2 workers, not {n_workers}")
+    from distributed import Client, LocalCluster  # the dask extra, needed only here
+
     if address:
         client = Client(address, timeout="20s")
         return DaskCluster(client, "external")
-    if not 1 <= n_workers <= 2:
-        raise ValueError(f"a local Dask cluster here has 1 or 2 workers, not {n_workers}")
     cluster = LocalCluster(
         n_workers=n_workers,
         threads_per_worker=1,
