@@ -1,4 +1,4 @@
-"""Fixtures and helpers of the service tests (tests/test_service*.py).
+"""Fixtures and helpers of the service tests (tests/service/test_service*.py).
 
 Loaded as a plugin by ``tests/conftest.py``; the helpers are imported from here by the
 test modules.

@@ -23,7 +23,7 @@ blosc-zstd-3-shuffle at 128^3 chunks (clipped to the slab): 5.5-11 on the defaul
 shape. Calibration: pydicom-data's ``eCT_Supplemental.dcm`` (a real 2x512x512
 uint16 head CT, 61% zeros) gives 8.08 with the same codec and chunks; this
 generator at that shape gives a ratio within 1.5x of it (checked in
-``tests/test_real_data.py``; table in ``docs/data.md``).
+``tests/data/test_real_data.py``; table in ``docs/data.md``).
 """
 
 from __future__ import annotations

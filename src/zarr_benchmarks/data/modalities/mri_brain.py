@@ -20,7 +20,7 @@ Expected ratio
 blosc-zstd-5-shuffle at 64^3 chunks: 2.8-5.6 on the default shape. Calibration:
 nibabel's test volume ``example4d.nii.gz`` (a real 128x96x24x2 int16 EPI time
 series, 61% zeros) gives 4.03 with the same codec and chunks; this generator at
-that shape gives a ratio within 1.5x of it (``tests/test_real_data.py``,
+that shape gives a ratio within 1.5x of it (``tests/data/test_real_data.py``,
 ``docs/data.md``).
 """
 

@@ -92,7 +92,7 @@ def test_module_extras_reads_pytestmark_without_importing(tmp_path):
     assert module_extras(path) == []
 
 
-CONFTEST = Path(__file__).with_name("conftest.py")
+CONFTEST = Path(__file__).parents[1] / "conftest.py"
 
 
 def test_marked_tests_and_modules_are_skipped_with_the_extra_named(pytester, monkeypatch, request):

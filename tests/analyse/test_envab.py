@@ -19,7 +19,7 @@ from zarr_benchmarks.cli import app
 from zarr_benchmarks.results.blocks import merge_blocks
 from zarr_benchmarks.run import envs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIM = ROOT / "scripts" / "slowdown_shim" / "zb_slowdown_shim.py"
 
 

@@ -22,7 +22,7 @@ from zarr_benchmarks.run.environment import environment_document
 from zarr_benchmarks.run.machine import collect_machine_info, machine_document
 from zarr_benchmarks.share.upload import Uploader, UploadError, record_path
 
-FIXTURES = Path(__file__).parent / "fixtures" / "asv"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "asv"
 
 
 class Service:

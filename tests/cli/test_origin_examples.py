@@ -20,7 +20,7 @@ from zarr_benchmarks.data.dataset_types import create_mri_metadata
 from zarr_benchmarks.run import runner as zb_runner
 from zarr_benchmarks.suite.config import BenchmarkConfig
 
-EXAMPLE = Path(__file__).parent / "fixtures" / "origin" / "mri_benchmark.py"
+EXAMPLE = Path(__file__).parents[1] / "fixtures" / "origin" / "mri_benchmark.py"
 
 
 def test_mri_example_runs(tmp_path: Path) -> None:

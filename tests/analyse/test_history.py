@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from zarr_benchmarks.analyse import history as hist
 from zarr_benchmarks.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Deliberately not in time order: the version axis must sort by version.
 VERSIONS = [("3.1.6", "2026-11-01-00-00-00"), ("3.0.10", "2026-11-02-00-00-00"),
             ("3.1.5", "2026-11-03-00-00-00")]  # fmt: skip

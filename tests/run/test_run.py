@@ -24,7 +24,7 @@ from zarr_benchmarks._privacy import scrub
 from zarr_benchmarks.results.schemas import validate
 from zarr_benchmarks.run.asv_run import ProgressParser
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 ASV_CONF = {
     "version": 1,

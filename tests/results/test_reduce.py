@@ -19,7 +19,7 @@ from zarr_benchmarks.run.environment import environment_document
 from zarr_benchmarks.run.machine import collect_machine_info, machine_document
 from zarr_benchmarks.run.records import RunMeta, sidecar_path
 
-FIXTURES = Path(__file__).parent / "fixtures" / "asv"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "asv"
 FIX1 = "0123abcd-existing-py_home_alice_venv_bin_python.json"
 FIX2 = "89abcdef-existing-py_home_alice_venv_bin_python.json"
 
