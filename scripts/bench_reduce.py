@@ -25,7 +25,8 @@ from pathlib import Path
 
 from zarr_benchmarks.results.reduce import reduce_paths
 from zarr_benchmarks.run.environment import environment_document
-from zarr_benchmarks.run.machine import collect_machine_info, machine_document
+from zarr_benchmarks.run.hardware import collect_machine_info
+from zarr_benchmarks.run.machine import machine_document
 
 COLUMNS = [
     "result", "params", "version", "started_at", "duration", "stats_ci_99_a", "stats_ci_99_b",

@@ -113,7 +113,8 @@ def test_resolve_ref_errors_name_the_ref(tiny_clone: tuple[Path, dict]) -> None:
 def test_run_ab_detects_the_slowdown_in_the_working_tree(tiny_clone: tuple[Path, dict]) -> None:
     from zarr_benchmarks.run.asv_run import RunOptions, asv_command, filter_env
     from zarr_benchmarks.run.environment import environment_document
-    from zarr_benchmarks.run.machine import collect_machine_info, machine_document
+    from zarr_benchmarks.run.hardware import collect_machine_info
+    from zarr_benchmarks.run.machine import machine_document
 
     repo, env = tiny_clone
     machine = machine_document("ab-test", collect_machine_info(repo))

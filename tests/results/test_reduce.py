@@ -16,7 +16,8 @@ from zarr_benchmarks._jsonio import canonical_dumps, pretty_dumps, sha256_id
 from zarr_benchmarks.results.reduce import ReduceError, parse_param, reduce_paths
 from zarr_benchmarks.results.schemas import SchemaError, load_schema, validate
 from zarr_benchmarks.run.environment import environment_document
-from zarr_benchmarks.run.machine import collect_machine_info, machine_document
+from zarr_benchmarks.run.hardware import collect_machine_info
+from zarr_benchmarks.run.machine import machine_document
 from zarr_benchmarks.run.records import RunMeta, sidecar_path
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "asv"

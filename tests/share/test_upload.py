@@ -19,7 +19,8 @@ from werkzeug.wrappers import Request, Response
 from zarr_benchmarks._jsonio import atomic_write_json, sha256_hex
 from zarr_benchmarks.results.reduce import reduce_paths
 from zarr_benchmarks.run.environment import environment_document
-from zarr_benchmarks.run.machine import collect_machine_info, machine_document
+from zarr_benchmarks.run.hardware import collect_machine_info
+from zarr_benchmarks.run.machine import machine_document
 from zarr_benchmarks.share.upload import Uploader, UploadError, record_path
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "asv"

@@ -66,7 +66,8 @@ def test_default_matrix_records_the_parameter_in_reduced_results(
 ) -> None:
     from zarr_benchmarks.results.reduce import reduce_paths
     from zarr_benchmarks.run.environment import environment_document
-    from zarr_benchmarks.run.machine import collect_machine_info, machine_document
+    from zarr_benchmarks.run.hardware import collect_machine_info
+    from zarr_benchmarks.run.machine import machine_document
 
     home = tmp_path / "home"
     home.mkdir()

@@ -33,13 +33,7 @@ from zarr_benchmarks._format import SCHEMA_VERSION
 from zarr_benchmarks._jsonio import atomic_write_json, read_json, sha256_id
 from zarr_benchmarks._privacy import scrub
 from zarr_benchmarks.run.hardware import (
-    collect_cpu,
-    collect_disk,
-    collect_gpu,
     collect_machine_info,
-    collect_memory,
-    collect_os,
-    collect_python,
 )
 
 __all__ = [
@@ -48,13 +42,6 @@ __all__ = [
     "asv_entry",
     "asv_machine_file",
     "check_machine",
-    "collect_cpu",
-    "collect_disk",
-    "collect_gpu",
-    "collect_machine_info",
-    "collect_memory",
-    "collect_os",
-    "collect_python",
     "compute_machine_id",
     "config_dir",
     "load_config",

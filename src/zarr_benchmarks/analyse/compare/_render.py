@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from zarr_benchmarks._units import format_value
+from zarr_benchmarks.analyse.compare._entries import STATUS_ORDER
 from zarr_benchmarks.analyse.compare._judge import (
     Comparison,
     Row,
@@ -47,18 +48,8 @@ def _verdict_text(row: Row) -> str:
     return f"{row.status} ({row.detail})" if row.detail else row.status
 
 
-_SHOWN_BY_DEFAULT = {
-    "regression",
-    "improvement",
-    "inconclusive",
-    "newly skipped",
-    "fixed",
-    "not comparable",
-    "insufficient samples",
-    "not run",
-    "added",
-    "removed",
-}
+#: every status but the quiet ones is listed without --all
+_SHOWN_BY_DEFAULT = frozenset(STATUS_ORDER) - {"unchanged", "reference"}
 
 
 def summary_line(comp: Comparison) -> str:
