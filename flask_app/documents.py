@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from zarr_benchmarks.results.model import ResultDoc
+
 #: folder of the results repository that holds the stored files
 STORE_DIR = "results"
 #: the document kinds the store accepts
@@ -92,13 +94,11 @@ def summarize(kind: str, document: dict[str, Any]) -> dict[str, Any]:
     if kind == "result":
         modalities: set[str] = set()
         codecs: set[str] = set()
-        for bench in (document.get("benchmarks") or {}).values():
-            for entry in bench.get("results") or ():
-                params = entry.get("params") or {}
-                if "modality" in params:
-                    modalities.add(str(params["modality"]))
-                if "codec" in params:
-                    codecs.add(str(params["codec"]))
+        for entry in ResultDoc("", document).entries():
+            if "modality" in entry.params:
+                modalities.add(str(entry.params["modality"]))
+            if "codec" in entry.params:
+                codecs.add(str(entry.params["codec"]))
         return {
             "timestamp": document.get("timestamp"),
             "machine_id": document.get("machine_id"),

@@ -25,8 +25,7 @@ from typing import Any
 
 from zarr_benchmarks._jsonio import canonical_dumps, sha256_id
 from zarr_benchmarks.data.modalities import get_modality
-from zarr_benchmarks.results.model import ResultInputError, read_folder
-from zarr_benchmarks.results.schemas import SchemaError, validate
+from zarr_benchmarks.results.model import ResultDoc, ResultInputError, check_result, read_folder
 from zarr_benchmarks.suite.presets import shape_for
 
 __all__ = [
@@ -179,45 +178,45 @@ def _param(params: Mapping[str, Any], name: str) -> str | None:
 def _records_of(
     doc: Mapping[str, Any], result_id: str, machine_name: str, size: str
 ) -> Iterable[Record]:
-    for bench_name, bench in sorted((doc.get("benchmarks") or {}).items()):
+    result = ResultDoc(result_id, doc)
+    for entry in sorted(result.entries(), key=lambda e: e.benchmark):
+        bench_name, params = entry.benchmark, entry.params
         metric = metric_of(bench_name)
-        for entry in bench.get("results") or ():
-            params = entry.get("params") or {}
-            modality = _param(params, "modality")
-            value = _median(entry.get("samples") or (), entry.get("value"))
-            if entry.get("status") != "ok":
-                value = None
-            fmt = params.get("zarr_format")
-            nbytes = array_nbytes(modality, size) if modality else None
-            mb_s = None
-            if metric in THROUGHPUT_METRICS and nbytes and value and value > 0:
-                mb_s = nbytes / value / 1e6
-            yield Record(
-                result_id=result_id,
-                machine_id=str(doc.get("machine_id")),
-                machine_name=machine_name,
-                environment_id=str(doc.get("environment_id")),
-                commit_hash=str(doc.get("commit_hash")),
-                timestamp=str(doc.get("timestamp")),
-                preset=str(doc.get("preset")),
-                size=size,
-                benchmark=bench_name,
-                metric=metric,
-                type=str(bench.get("type")),
-                unit=str(bench.get("unit")),
-                status=str(entry.get("status")),
-                modality=modality,
-                codec=_param(params, "codec"),
-                chunks=_param(params, "chunks"),
-                zarr_format=int(fmt)
-                if isinstance(fmt, int | float) and not isinstance(fmt, bool)
-                else None,
-                params=canonical_dumps(params),
-                value=value,
-                n_samples=len(entry.get("samples") or ()),
-                nbytes=nbytes,
-                mb_s=mb_s,
-            )
+        modality = _param(params, "modality")
+        value = _median(entry.samples, entry.value)
+        if entry.status != "ok":
+            value = None
+        fmt = params.get("zarr_format")
+        nbytes = array_nbytes(modality, size) if modality else None
+        mb_s = None
+        if metric in THROUGHPUT_METRICS and nbytes and value and value > 0:
+            mb_s = nbytes / value / 1e6
+        yield Record(
+            result_id=result_id,
+            machine_id=str(doc.get("machine_id")),
+            machine_name=machine_name,
+            environment_id=str(doc.get("environment_id")),
+            commit_hash=str(doc.get("commit_hash")),
+            timestamp=str(doc.get("timestamp")),
+            preset=str(doc.get("preset")),
+            size=size,
+            benchmark=bench_name,
+            metric=metric,
+            type=entry.type,
+            unit=entry.unit,
+            status=entry.status,
+            modality=modality,
+            codec=_param(params, "codec"),
+            chunks=_param(params, "chunks"),
+            zarr_format=int(fmt)
+            if isinstance(fmt, int | float) and not isinstance(fmt, bool)
+            else None,
+            params=canonical_dumps(params),
+            value=value,
+            n_samples=len(entry.samples),
+            nbytes=nbytes,
+            mb_s=mb_s,
+        )
 
 
 def records_from_documents(
@@ -291,11 +290,10 @@ def records_from_documents(
 
 
 def _validate(doc: Any, label: str) -> None:
-
     try:
-        validate(doc)
-    except SchemaError as exc:
-        raise ReportInputError(f"{label}: {exc}") from None
+        check_result(doc, label)
+    except ResultInputError as exc:
+        raise ReportInputError(str(exc)) from None
 
 
 def load_results(folder: str | os.PathLike[str]) -> ResultSet:
