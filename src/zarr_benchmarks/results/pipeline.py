@@ -20,6 +20,7 @@ import numpy as np
 from zarr_benchmarks._jsonio import atomic_write_text
 from zarr_benchmarks._privacy import scrub
 from zarr_benchmarks.data.modalities import get_modality
+from zarr_benchmarks.results.model import ResultDoc
 from zarr_benchmarks.results.reduce import ReduceReport, reduce_paths
 from zarr_benchmarks.run.asv_run import (
     ProgressParser,
@@ -56,26 +57,27 @@ def summary_rows(documents: Iterable[Mapping[str, Any]], size: str | None = None
     """One row per benchmark and parameter set: status, median, unit, MB/s if known."""
     rows = []
     for doc in documents:
-        for name, bench in sorted(doc["benchmarks"].items()):
-            for entry in bench["results"]:
-                median = None
-                if entry["status"] == "ok":
-                    median = statistics.median(entry["samples"] or [entry["value"]])
-                mbps = None
-                if median and bench["type"] == "time":
-                    nbytes = _bytes_for(name, entry["params"], doc.get("size") or size)
-                    if nbytes:
-                        mbps = nbytes / median / 1e6
-                rows.append(
-                    {
-                        "benchmark": name,
-                        "params": ", ".join(f"{k}={v}" for k, v in entry["params"].items()),
-                        "status": entry["status"],
-                        "median": median,
-                        "unit": bench["unit"],
-                        "mb_per_s": mbps,
-                    }
-                )
+        result = ResultDoc("", doc)
+        for entry in sorted(result.entries(), key=lambda e: e.benchmark):
+            median = None
+            values = list(entry.samples) or ([] if entry.value is None else [entry.value])
+            if entry.status == "ok" and values:
+                median = statistics.median(values)
+            mbps = None
+            if median and entry.type == "time":
+                nbytes = _bytes_for(entry.benchmark, entry.params, result.size or size)
+                if nbytes:
+                    mbps = nbytes / median / 1e6
+            rows.append(
+                {
+                    "benchmark": entry.benchmark,
+                    "params": ", ".join(f"{k}={v}" for k, v in entry.params.items()),
+                    "status": entry.status,
+                    "median": median,
+                    "unit": entry.unit,
+                    "mb_per_s": mbps,
+                }
+            )
     return rows
 
 

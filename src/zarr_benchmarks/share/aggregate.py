@@ -120,29 +120,27 @@ def collect_rows(results_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
         }
         for package, version in sorted((env.get("packages") or {}).items()):
             base[_column_name(package, "pkg_")] = version
-        for bench_name, bench in sorted((doc.get("benchmarks") or {}).items()):
-            for entry in bench.get("results") or ():
-                row = dict(base)
-                row.update(
-                    {
-                        "benchmark": bench_name,
-                        "benchmark_type": bench.get("type"),
-                        "unit": bench.get("unit"),
-                        "status": entry.get("status"),
-                        "result_value": entry.get("value"),
-                    }
-                )
-                for key, value in (entry.get("params") or {}).items():
-                    col = _column_name(key)
-                    if col in _RESERVED and col not in {"modality", "codec", "chunks"}:
-                        col = _column_name(key, "param_")
-                    row[col] = value
-                samples = entry.get("samples") or []
-                if samples:
-                    for i, sample in enumerate(samples):
-                        rows.append({**row, "sample_index": i, "value": sample})
-                else:
-                    rows.append({**row, "sample_index": None, "value": None})
+        for entry in sorted(result.entries(), key=lambda e: e.benchmark):
+            row = dict(base)
+            row.update(
+                {
+                    "benchmark": entry.benchmark,
+                    "benchmark_type": entry.type,
+                    "unit": entry.unit,
+                    "status": entry.status,
+                    "result_value": entry.value,
+                }
+            )
+            for key, value in entry.params.items():
+                col = _column_name(key)
+                if col in _RESERVED and col not in {"modality", "codec", "chunks"}:
+                    col = _column_name(key, "param_")
+                row[col] = value
+            if entry.samples:
+                for i, sample in enumerate(entry.samples):
+                    rows.append({**row, "sample_index": i, "value": sample})
+            else:
+                rows.append({**row, "sample_index": None, "value": None})
     return rows
 
 

@@ -121,7 +121,7 @@ def load_results(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
         raise CompareInputError(str(exc)) from exc
 
 
-def _median(values: Iterable[float]) -> float | None:
+def _median(values: Iterable[float | None]) -> float | None:
     arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
     return float(np.median(arr)) if arr.size else None
 
@@ -130,24 +130,21 @@ def extract_references(doc: Mapping[str, Any]) -> References:
     """Reference figures (``bench_reference.*``) recorded in one result document."""
     refs = References()
     bandwidths: list[float] = []
-    for name, bench in doc.get("benchmarks", {}).items():
-        if not name.startswith(REFERENCE_PREFIX):
+    for entry in ResultDoc("", doc).entries():
+        name, params = entry.benchmark, entry.params
+        if not name.startswith(REFERENCE_PREFIX) or entry.status != "ok":
             continue
-        for res in bench.get("results", []):
-            if res.get("status") != "ok":
-                continue
-            value = _median(res.get("samples") or [res.get("value")])
-            if value is None or value <= 0:
-                continue
-            params = res.get("params", {})
-            unit = str(bench.get("unit", ""))
-            if "codec" not in params and unit.lower() in {"gb/s", "mb/s", "gib/s", "mib/s"}:
-                scale = 1e-3 if unit.lower().startswith("m") else 1.0
-                bandwidths.append(value * scale)
-            elif "codec" in params and bench.get("type") == "time":
-                op = "decode" if "decode" in name.rsplit(".", 1)[-1] else "encode"
-                codec_key = (str(params.get("modality", "")), str(params["codec"]))
-                refs.codec_times.setdefault(codec_key, {})[op] = value
+        value = _median(entry.samples or [entry.value])
+        if value is None or value <= 0:
+            continue
+        unit = entry.unit
+        if "codec" not in params and unit.lower() in {"gb/s", "mb/s", "gib/s", "mib/s"}:
+            scale = 1e-3 if unit.lower().startswith("m") else 1.0
+            bandwidths.append(value * scale)
+        elif "codec" in params and entry.type == "time":
+            op = "decode" if "decode" in name.rsplit(".", 1)[-1] else "encode"
+            codec_key = (str(params.get("modality", "")), str(params["codec"]))
+            refs.codec_times.setdefault(codec_key, {})[op] = value
     refs.memory_bandwidth = _median(bandwidths)
     return refs
 
