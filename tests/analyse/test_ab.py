@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from zarr_benchmarks._git import git
 from zarr_benchmarks.analyse import ab
 
 ASV_CONF = """{
@@ -60,9 +61,7 @@ def other():
 
 
 def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    return git(cwd, *args)
 
 
 @pytest.fixture

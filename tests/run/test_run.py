@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from zarr_benchmarks._git import git
 from zarr_benchmarks._privacy import scrub
 from zarr_benchmarks.results.schemas import validate
 from zarr_benchmarks.run.asv_run import ProgressParser
@@ -77,13 +78,7 @@ TINY_SUITE = textwrap.dedent(
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    return git(repo, "-c", "user.email=t@example.org", "-c", "user.name=t", *args)
 
 
 def _env(home: Path) -> dict[str, str]:
