@@ -19,6 +19,7 @@ from typing import IO, Any
 import requests
 
 from flask_app.config import PREFIX
+from zarr_benchmarks._git import GitError, try_git
 
 
 def free_port() -> int:
@@ -128,16 +129,18 @@ class ServerProcess:
 
 
 def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd`` and return its stdout (raises on failure)."""
-    out = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
-    return out.stdout
+    """Run git in ``cwd`` and return its stdout byte for byte (:class:`GitError` on failure)."""
+    returncode, stdout, stderr = try_git(cwd, *args)
+    if returncode != 0:
+        raise GitError(f"git {' '.join(args)} failed: {stderr.strip()}", returncode)
+    return stdout
 
 
 def remote_files(bare: Path, branch: str = "main") -> list[str]:
     """Paths in the tip of ``branch`` of a (bare) repository; [] if it has no commit."""
     try:
         return git(bare, "ls-tree", "-r", "--name-only", branch).split()
-    except subprocess.CalledProcessError:
+    except GitError:
         return []
 
 
@@ -145,7 +148,7 @@ def remote_commits(bare: Path, branch: str = "main") -> list[dict[str, Any]]:
     """Commits of ``branch``: sha, number of parents, files changed, subject."""
     try:
         log = git(bare, "log", "--format=%x00%H %P%x01%s", "--name-status", branch)
-    except subprocess.CalledProcessError:
+    except GitError:
         return []
     commits = []
     for block in log.split("\x00")[1:]:
