@@ -27,6 +27,8 @@ __all__ = [
     "atomic_write_many",
     "atomic_write_text",
     "canonical_dumps",
+    "json_safe",
+    "labelled_dicts",
     "pretty_dumps",
     "read_json",
     "sha256_hex",
@@ -69,6 +71,12 @@ def json_safe(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return json_safe(dataclasses.asdict(obj))
     return obj
+
+
+def labelled_dicts(items: Any) -> list[Any]:
+    """Each dataclass in ``items`` as a JSON-safe dict with its ``label`` property added
+    (the rows of comparison and history documents)."""
+    return [json_safe({**dataclasses.asdict(item), "label": item.label}) for item in items]
 
 
 class JSONReadError(ValueError):

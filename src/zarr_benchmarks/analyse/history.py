@@ -18,7 +18,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import numpy as np
 from packaging.version import InvalidVersion, Version
 
 from zarr_benchmarks._format import SCHEMA_VERSION
-from zarr_benchmarks._jsonio import json_safe
+from zarr_benchmarks._jsonio import labelled_dicts
 from zarr_benchmarks.analyse import stats
 from zarr_benchmarks.analyse.compare import (
     DEFAULT_ALPHA,
@@ -116,11 +116,7 @@ class History:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        out = []
-        for s in self.series:
-            d = asdict(s)
-            d["label"] = s.label
-            out.append(json_safe(d))
+        out = labelled_dicts(self.series)
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "history",

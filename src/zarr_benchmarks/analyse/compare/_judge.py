@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from zarr_benchmarks._format import SCHEMA_VERSION
-from zarr_benchmarks._jsonio import json_safe
+from zarr_benchmarks._jsonio import labelled_dicts
 from zarr_benchmarks.analyse import stats
 from zarr_benchmarks.analyse.compare._entries import (
     _HIGHER_IS_BETTER_UNITS,
@@ -198,11 +198,7 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (``NaN`` becomes ``null``)."""
 
-        rows = []
-        for r in self.rows:
-            d = asdict(r)
-            d["label"] = r.label
-            rows.append(json_safe(d))
+        rows = labelled_dicts(self.rows)
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "comparison",
