@@ -131,3 +131,53 @@ def test_recommend_write_empty_chunks_flag_is_recorded(tmp_path):
     assert json.loads(out.read_text())["config"]["write_empty_chunks"] is True
     res = runner.invoke(app, [*base, str(out)])
     assert json.loads(out.read_text())["config"]["write_empty_chunks"] is False  # zarr's
+
+
+def test_recommend_refuses_a_dataset_larger_than_memory_before_allocating():
+    # 4096^3 float32 is 256 GiB: refused with one line, exit 2, nothing allocated.
+    for cmd in (
+        [sys.executable, "-m", "zarr_benchmarks", "recommend"],
+        [sys.executable, "-m", "multi_dataset_benchmark"],
+    ):
+        proc = subprocess.run(
+            [*cmd, "--dataset-type", "cryoet", "--shape", "4096,4096,4096"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "MemoryError" not in proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1, proc.stderr
+        assert "256.0 GiB" in lines[0]
+        assert "of memory available" in lines[0]
+
+
+def test_recommend_memory_limit_is_the_available_memory(monkeypatch):
+    import psutil
+
+    class _Mem:
+        available = 2**20  # 1 MiB
+
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: _Mem())
+    res = runner.invoke(app, ["recommend", "-t", "cryoet", "--shape", "64,64,64"])
+    assert res.exit_code == 2, res.output
+    assert "the data is 1.0 MiB" in res.output
+    assert "more than the 1.0 MiB of memory available" in res.output
+
+
+def test_recommend_refuses_user_data_without_room_for_the_decoded_copy(tmp_path, monkeypatch):
+    import numpy as np
+    import psutil
+
+    path = tmp_path / "vol.npy"
+    np.save(path, np.zeros((32, 64, 64), dtype=np.uint16))  # 256 KiB
+
+    class _Mem:
+        available = 2**17  # 128 KiB
+
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: _Mem())
+    res = runner.invoke(app, ["recommend", "--data", str(path)])
+    assert res.exit_code == 2, res.output
+    assert f"--data {path} 32x64x64 uint16: the data is 0.2 MiB" in res.output

@@ -26,6 +26,49 @@ def _parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def memory_needed(shape: tuple[int, ...], dtype: Any, *, loaded: bool) -> tuple[int, int]:
+    """``(data bytes, estimated bytes still to allocate)`` for benchmarking an array.
+
+    The runner holds the data and one decoded copy of it at a time; synthetic data
+    (``loaded=False``) is generated as float32 volumes (plus the generator's float32
+    temporaries) before being quantised to ``dtype``. ``loaded=True``: the data is
+    already in memory, only the decoded copy is still to come.
+    """
+    import math
+
+    import numpy as np
+
+    voxels = math.prod(shape)
+    data = voxels * np.dtype(dtype).itemsize
+    if loaded:
+        return data, data  # the copy read back from the store
+    # generation: float32 working volumes, then the result; the run: data + decoded copy
+    return data, max(2 * data, data + 3 * 4 * voxels)
+
+
+def check_fits_in_memory(
+    shape: tuple[int, ...], dtype: Any, *, loaded: bool = False, what: str = "--shape"
+) -> None:
+    """Exit 2 with one line naming the sizes when the benchmark cannot fit in the
+    memory available now (``psutil.virtual_memory().available``), before allocating."""
+    import numpy as np
+    import psutil
+
+    data, peak = memory_needed(shape, dtype, loaded=loaded)
+    available = int(psutil.virtual_memory().available)
+    if peak > available:
+        dims = "x".join(map(str, shape))
+        fail(
+            f"{what} {dims} {np.dtype(dtype)}: the data is {_gib(data)} and the benchmark "
+            f"needs about {_gib(peak)}, more than the {_gib(available)} of memory available; "
+            "choose a smaller --shape or --crop"
+        )
+
+
 def print_results(results: dict[str, Any]) -> None:
     """Print the per-codec table and the recommendation per goal."""
     ds = results["dataset"]
@@ -200,12 +243,17 @@ def recommend(
             from zarr_benchmarks.data.userdata import load_user_data
 
             array, meta = load_user_data(data, crop=crop)
+            # The data is loaded; the benchmark needs room for one decoded copy beside it.
+            check_fits_in_memory(
+                tuple(array.shape), array.dtype, loaded=True, what=f"--data {data}"
+            )
             if dataset_type not in ("synthetic", "custom"):
                 meta.dataset_type = type(meta.dataset_type)(dataset_type)
         else:
             meta = create_metadata(
                 dataset_type, _parse_shape(shape) if shape else None, dtype=dtype
             )
+            check_fits_in_memory(tuple(meta.shape), meta.dtype)
             array = DatasetType(meta.dataset_type).modality.generate(meta.shape, meta.dtype, seed)
         config = BenchmarkConfig(
             meta,
