@@ -181,3 +181,63 @@ def test_recommend_refuses_user_data_without_room_for_the_decoded_copy(tmp_path,
     res = runner.invoke(app, ["recommend", "--data", str(path)])
     assert res.exit_code == 2, res.output
     assert f"--data {path} 32x64x64 uint16: the data is 0.2 MiB" in res.output
+
+
+def _cli_at_80_columns(*args: str) -> str:
+    import os
+
+    env = {**os.environ, "COLUMNS": "80", "LINES": "50"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "zarr_benchmarks", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _whole(word: str, text: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+
+
+def test_listings_print_every_id_whole_at_80_columns():
+    from zarr_benchmarks.data.modalities import list_modalities
+    from zarr_benchmarks.suite.codecs import list_codec_ids
+
+    out = _cli_at_80_columns("modalities")
+    assert max(map(len, out.splitlines())) <= 80
+    assert "…" not in out
+    for m in list_modalities():
+        assert _whole(m.id, out), m.id
+        assert _whole(m.suggested_codec, out), m.suggested_codec
+        for layout in m.chunk_layouts:
+            assert _whole(layout, out), layout
+    out = _cli_at_80_columns("codecs")
+    assert max(map(len, out.splitlines())) <= 80
+    assert "…" not in out
+    for cid in list_codec_ids():
+        assert _whole(cid, out), cid
+    out = _cli_at_80_columns("presets")
+    for cid in json.loads(_cli_at_80_columns("presets", "--json"))["full"]["codecs"]:
+        assert _whole(cid, out), cid
+
+
+def test_listings_json_parses_and_lists_everything():
+    from zarr_benchmarks.data.modalities import list_modalities
+    from zarr_benchmarks.suite.codecs import list_codec_ids
+    from zarr_benchmarks.suite.presets import get_matrix
+
+    mods = json.loads(_cli_at_80_columns("modalities", "--json"))
+    assert [m["id"] for m in mods] == [m.id for m in list_modalities()]
+    assert all(isinstance(m["shape"], list) and m["suggested_codec"] for m in mods)
+    codec_doc = json.loads(_cli_at_80_columns("codecs", "--json"))
+    assert sorted(codec_doc) == sorted(list_codec_ids())
+    presets_doc = json.loads(_cli_at_80_columns("presets", "--json"))
+    assert sorted(presets_doc) == ["default", "full", "quick"]
+    for name, doc in presets_doc.items():
+        m = get_matrix(name, environ={})
+        assert doc["codecs"] == list(m.codecs) and doc["modalities"] == list(m.modalities)
