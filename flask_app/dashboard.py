@@ -86,6 +86,24 @@ def _read_all(store: Any, entries: list[Any], notes: list[str]) -> list[tuple[st
     return out
 
 
+def _usable_results(results: list[tuple[str, Any]], notes: list[str]) -> list[tuple[str, Any]]:
+    """The results whose numbers convert to floats; the others are left out with a note."""
+    from zarr_benchmarks.results.model import ResultDoc
+
+    out = []
+    for ident, doc in results:
+        problems = ResultDoc(ident, doc).number_problems() if isinstance(doc, dict) else []
+        if problems:
+            log.warning("dashboard: leaving out result %s: %s", ident, problems[0])
+            notes.append(
+                f"result {ident[:12]} holds a number that cannot be converted to a float "
+                "and is left out"
+            )
+            continue
+        out.append((ident, doc))
+    return out
+
+
 def build_payload(store: Any, entries: dict[str, list[Any]]) -> dict[str, Any]:
     """Build the ``data.json`` document from the store's entries."""
     from zarr_benchmarks.analyse.report.table import latest, records_from_documents
@@ -97,7 +115,7 @@ def build_payload(store: Any, entries: dict[str, list[Any]]) -> dict[str, Any]:
     environments = {
         doc.get("environment_id"): doc for _, doc in _read_all(store, entries["environment"], notes)
     }
-    results = _read_all(store, entries["result"], notes)
+    results = _usable_results(_read_all(store, entries["result"], notes), notes)
     rs = records_from_documents(results, machines, environments)
     notes.extend(rs.notes)
     newest = {id(r) for r in latest(rs.records)}

@@ -169,3 +169,21 @@ def test_service_rebuilds_the_aggregate_after_contributions(tmp_path, monkeypatc
         ]
     finally:
         shutdown(app)
+
+
+def test_a_result_with_an_oversized_integer_is_left_out_with_a_note(results_dir, tmp_path):
+    doc = samples.result_document(timestamp="2026-01-09-00-00-00", n_entries=1)
+    next(iter(doc["benchmarks"].values()))["results"][0]["samples"][0] = 987654.125
+    text = json.dumps(doc).replace("987654.125", "1" + "0" * 400)
+    (results_dir / "result_huge.json").write_text(text)
+    good = len(collect_rows(results_dir))  # reads the folder without failing
+    notes: list[str] = []
+    out = tmp_path / "agg.parquet"
+    assert build_parquet(results_dir, out, notes) == good
+    assert len(notes) == 1 and "result_huge.json" in notes[0] and "left out" in notes[0]
+    assert query("SELECT count(*) FROM results WHERE timestamp = '2026-01-09'", out)[1] == [(0,)]
+    built = _cli(
+        "db", "build", "--results-dir", str(results_dir), "--out", "a.parquet", cwd=tmp_path
+    )
+    assert built.returncode == 0, built.stderr
+    assert "result_huge.json" in built.stderr and "Traceback" not in built.stderr

@@ -106,11 +106,36 @@ class ResultDoc:
         value = self.data.get("size")
         return str(value) if value else None
 
+    def number_problems(self) -> list[str]:
+        """Where the document holds a sample, value or block number that cannot be
+        converted to a float (e.g. a 400-digit integer): one message per benchmark result.
+
+        Readers that show or aggregate numbers leave such a document out and report it
+        (the dashboard and ``zarr-benchmarks db build`` do); :meth:`entries` skips the
+        entries concerned instead of raising.
+        """
+        problems = []
+        for name, bench in self.data.get("benchmarks", {}).items():
+            for i, res in enumerate(bench.get("results", [])):
+                if _numbers(res) is None:
+                    problems.append(
+                        f"{self.source or 'result'}: benchmarks[{str(name)!r}].results[{i}] "
+                        "holds a number that cannot be converted to a float"
+                    )
+        return problems
+
     def entries(self) -> Iterator[ResultEntry]:
-        """Every benchmark x parameter combination, in the document's order."""
+        """Every benchmark x parameter combination, in the document's order.
+
+        An entry whose numbers cannot be converted to floats is skipped (see
+        :meth:`number_problems`, which names them).
+        """
         for name, bench in self.data.get("benchmarks", {}).items():
             for res in bench.get("results", []):
-                value = res.get("value")
+                numbers = _numbers(res)
+                if numbers is None:
+                    continue
+                samples, value, blocks = numbers
                 yield ResultEntry(
                     benchmark=str(name),
                     type=str(bench.get("type", "time")),
@@ -119,10 +144,26 @@ class ResultDoc:
                     param_names=tuple(bench.get("param_names", [])),
                     params=dict(res.get("params", {})),
                     status=str(res.get("status", "ok")),
-                    samples=tuple(float(s) for s in res.get("samples", [])),
-                    value=None if value is None else float(value),
-                    blocks=tuple(tuple(float(x) for x in b) for b in res.get("blocks", []) if b),
+                    samples=samples,
+                    value=value,
+                    blocks=blocks,
                 )
+
+
+def _numbers(
+    res: Mapping[str, Any],
+) -> tuple[tuple[float, ...], float | None, tuple[tuple[float, ...], ...]] | None:
+    """``(samples, value, blocks)`` of one benchmark result as floats; ``None`` if a
+    number does not fit a float (or is not a number)."""
+    try:
+        value = res.get("value")
+        return (
+            tuple(float(s) for s in res.get("samples", [])),
+            None if value is None else float(value),
+            tuple(tuple(float(x) for x in b) for b in res.get("blocks", []) if b),
+        )
+    except (OverflowError, TypeError, ValueError):
+        return None
 
 
 # ------------------------------------------------------------------------ checking
@@ -222,9 +263,7 @@ def read_results(path: str | os.PathLike[str]) -> list[ResultDoc]:
         if is_asv_result(read_document(f)):
             docs.append(read_result(f))
     if not docs:
-        raise ResultInputError(
-            f"{p}: folder holds no result files (result_*.json or asv results)"
-        )
+        raise ResultInputError(f"{p}: folder holds no result files (result_*.json or asv results)")
     return docs
 
 

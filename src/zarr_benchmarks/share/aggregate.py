@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from datetime import datetime
@@ -26,6 +27,8 @@ from zarr_benchmarks._jsonio import sha256_id
 from zarr_benchmarks.results.model import ResultInputError, read_folder
 
 __all__ = ["AggregateError", "build_parquet", "collect_rows", "query"]
+
+log = logging.getLogger(__name__)
 
 #: columns present in every table, in order; parameter and package columns follow
 BASE_COLUMNS: dict[str, str] = {
@@ -70,8 +73,13 @@ def _column_name(name: str, prefix: str = "") -> str:
     return prefix + clean
 
 
-def collect_rows(results_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+def collect_rows(
+    results_dir: str | os.PathLike[str], notes: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Read every ``result_*.json`` (and the info files) under ``results_dir`` into rows.
+
+    A result holding a number that cannot be converted to a float (e.g. a 400-digit
+    integer sample) is left out; why is logged as a warning and appended to ``notes``.
 
     Raises
     ------
@@ -90,6 +98,13 @@ def collect_rows(results_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
     rows: list[dict[str, Any]] = []
     for result in loaded.results:
+        problems = result.number_problems()
+        if problems:
+            note = f"{problems[0]}; the result is left out"
+            log.warning("%s", note)
+            if notes is not None:
+                notes.append(note)
+            continue
         doc = result.data
         machine = machines.get(str(doc.get("machine_id"))) or {}
         hardware = machine.get("hardware") or {}
@@ -178,8 +193,14 @@ def _arrow_table(rows: list[dict[str, Any]]) -> Any:
     return pa.table(arrays)
 
 
-def build_parquet(results_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> int:
+def build_parquet(
+    results_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    notes: list[str] | None = None,
+) -> int:
     """Aggregate ``results_dir`` into the Parquet file ``out`` (written atomically).
+
+    Results left out (see :func:`collect_rows`) are noted in ``notes``.
 
     Returns
     -------
@@ -193,7 +214,7 @@ def build_parquet(results_dir: str | os.PathLike[str], out: str | os.PathLike[st
     """
     import pyarrow.parquet as pq
 
-    rows = collect_rows(results_dir)
+    rows = collect_rows(results_dir, notes)
     table = _arrow_table(rows)
     dest = Path(out)
     dest.parent.mkdir(parents=True, exist_ok=True)
