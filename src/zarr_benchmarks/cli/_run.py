@@ -147,13 +147,21 @@ def register(app: typer.Typer) -> None:
             output=output,
         )
         # Bad modality/codec/layout/suite names fail here, not in asv's discovery.
-        from zarr_benchmarks.run.asv_run import filter_env
+        from zarr_benchmarks.run.asv_run import enable_bench_suites, filter_env
         from zarr_benchmarks.suite.presets import get_matrix
 
         try:
             get_matrix(preset, environ=filter_env(options, {}))
+            # --bench bench_streaming means "run it": enable the suites it names.
+            added = enable_bench_suites(options, get_matrix(preset, environ={}).suites)
         except ValueError as exc:
             fail(str(exc))
+        for name in added:
+            console.print(
+                f"--bench names the [bold]{name}[/] suite, which the {preset} preset leaves "
+                f"out: included (as with --suite {name}).",
+                highlight=False,
+            )
         try:
             check_asv()
             root = find_clone(".")
@@ -221,9 +229,14 @@ def register(app: typer.Typer) -> None:
                 fail(f"reducing asv's results failed: {exc}", 1)
         console.print(f"asv log: {shown_path(outcome.log, root)}", highlight=False)
         if outcome.report is None:
+            hint = "" if debug else " or rerun with --debug"
+            if options.bench:
+                hint += (
+                    f"; check that --bench {' '.join(options.bench)} matches a benchmark "
+                    "(`asv check --python=same` lists them; suites: --suite NAME)"
+                )
             fail(
-                f"asv produced no results (exit {outcome.returncode}); see the log above"
-                + ("" if debug else " or rerun with --debug"),
+                f"asv produced no results (exit {outcome.returncode}); see the log above{hint}",
                 1,
             )
         console.print(summary_table(summary_rows(outcome.report.documents, size)))

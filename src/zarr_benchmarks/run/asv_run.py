@@ -34,12 +34,14 @@ __all__ = [
     "RunOptions",
     "asv_command",
     "asv_results_dir",
+    "enable_bench_suites",
     "filter_env",
     "find_clone",
     "head_commit",
     "is_dirty",
     "new_result_files",
     "run_asv",
+    "suites_for_bench",
 ]
 
 PRESETS = ("quick", "default", "full")
@@ -156,6 +158,60 @@ def filter_env(options: RunOptions, base: Mapping[str, str] | None = None) -> di
         env.pop("ZARR_BENCHMARKS_SIZE", None)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+#: benchmark modules whose classes only exist when their suite is enabled
+#: (``keep_suite(SUITE, globals(), *CLASSES)`` at the end of each module)
+BENCH_SUITES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "bench_cputime": ("cputime", ("WriteCPU", "ReadCPU")),
+    "bench_format": ("format", ("Format",)),
+    "bench_implementations": ("implementations", ("ImplementationWrite", "ImplementationRead")),
+    "bench_lossy": ("lossy", ("LossyWrite", "LossyRead")),
+    "bench_parallel": ("parallel", ("ParallelWrite",)),
+    "bench_patterns": ("patterns", ("RegionPatterns", "PatternCeilings", "ColdWarmRead")),
+    "bench_remote": ("remote", ("RemoteWrite", "RemoteRead")),
+    "bench_streaming": ("streaming", ("Streaming",)),
+}
+
+
+def suites_for_bench(regexes: Sequence[str]) -> dict[str, str]:
+    """``{module: suite}`` for the suite-gated benchmark modules ``--bench`` names.
+
+    A module counts as named when a regex matches (``re.search``, as asv does) the
+    module or one of its ``module.Class`` names, or spells the module or a class name
+    out (``bench_streaming.Streaming.time_frames``). Matching more than asv will is
+    harmless: asv's own filter still decides what runs.
+    """
+    named: dict[str, str] = {}
+    for regex in regexes:
+        try:
+            pattern: re.Pattern[str] | None = re.compile(regex)
+        except re.error:
+            pattern = None  # asv reports the bad regex itself
+        for module, (suite, classes) in BENCH_SUITES.items():
+            names = [module, *(f"{module}.{cls}" for cls in classes)]
+            if (pattern is not None and any(pattern.search(n) for n in names)) or any(
+                re.search(rf"(?<![A-Za-z0-9_]){re.escape(w)}(?![A-Za-z0-9_])", regex)
+                for w in (module, *classes)
+            ):
+                named[module] = suite
+    return named
+
+
+def enable_bench_suites(options: RunOptions, preset_suites: Sequence[str]) -> list[str]:
+    """Add to ``options.suites`` the suites of the modules ``options.bench`` names that
+    would not otherwise be enabled; returns the suites added.
+
+    ``ZARR_BENCHMARKS_SUITES`` replaces the preset's suites, so when the user gave no
+    ``--suite`` the preset's own are kept beside the added ones.
+    """
+    current = list(options.suites) or list(preset_suites)
+    if "all" in current:
+        return []
+    added = sorted({s for s in suites_for_bench(options.bench).values() if s not in current})
+    if added:
+        options.suites = [*current, *added]
+    return added
 
 
 def asv_command(machine: str, commit: str, options: RunOptions) -> list[str]:
