@@ -10,6 +10,7 @@ and appears in the asv suite's modality parameter.
 
 from __future__ import annotations
 
+import threading
 from importlib.metadata import entry_points
 
 from zarr_benchmarks.data.modalities._base import Generator, Modality, RatioBand
@@ -34,7 +35,12 @@ class UnknownModalityError(ValueError):
 
 
 _REGISTRY: dict[str, Modality] = {}
+#: set only once the built-ins and entry points are imported (under ``_lock``), so a
+#: concurrent first lookup waits for them instead of seeing an empty registry
 _loaded = False
+#: True while the thread holding ``_lock`` imports them (their registrations re-enter)
+_loading = False
+_lock = threading.RLock()
 
 
 def register_modality(modality: Modality, *, replace: bool = False) -> Modality:
@@ -50,40 +56,48 @@ def register_modality(modality: Modality, *, replace: bool = False) -> Modality:
         raise ValueError(f"modality id must be a lower-case identifier, got {modality.id!r}")
     if not modality.name.isidentifier() or modality.name != modality.name.upper():
         raise ValueError(f"modality name must be an upper-case identifier, got {modality.name!r}")
-    if not replace:
-        if modality.id in _REGISTRY:
-            raise ValueError(f"modality {modality.id!r} is already registered")
-        if any(m.name == modality.name for m in _REGISTRY.values()):
-            raise ValueError(f"modality name {modality.name!r} is already registered")
-    _REGISTRY[modality.id] = modality
+    with _lock:
+        if not replace:
+            if modality.id in _REGISTRY:
+                raise ValueError(f"modality {modality.id!r} is already registered")
+            if any(m.name == modality.name for m in _REGISTRY.values()):
+                raise ValueError(f"modality name {modality.name!r} is already registered")
+        _REGISTRY[modality.id] = modality
     return modality
 
 
 def unregister_modality(modality_id: str) -> None:
     """Remove a modality (mainly for tests that register their own)."""
-    _REGISTRY.pop(modality_id, None)
+    with _lock:
+        _REGISTRY.pop(modality_id, None)
 
 
 _loaded_entry_points: set[tuple[str, str]] = set()
 
 
 def _ensure_loaded() -> None:
-    global _loaded
+    """Import the built-ins and entry points once; thread-safe.
+
+    Other threads wait on the lock until loading has finished; the loading thread's own
+    re-entrant calls (the built-ins registering themselves) return at once.
+    """
+    global _loaded, _loading
     if _loaded:
         return
-    _loaded = True
-    from zarr_benchmarks.data.modalities import _builtin  # noqa: F401  (registers built-ins)
+    with _lock:
+        if _loaded or _loading:
+            return
+        _loading = True
+        try:
+            from zarr_benchmarks.data.modalities import _builtin  # noqa: F401  (registers)
 
-    reload_entry_points()
+            _load_entry_points()
+            _loaded = True
+        finally:
+            _loading = False
 
 
-def reload_entry_points() -> list[str]:
-    """Load entry points of the ``zarr_benchmarks.data.modalities`` group not loaded yet.
-
-    The registry reads entry points once, on first use; call this after installing
-    a plugin in a running process (or in tests). Returns the names newly loaded.
-    """
-    _ensure_loaded()
+def _load_entry_points() -> list[str]:
     loaded = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         key = (ep.name, ep.value)
@@ -93,6 +107,17 @@ def reload_entry_points() -> list[str]:
         ep.load()()
         loaded.append(ep.name)
     return loaded
+
+
+def reload_entry_points() -> list[str]:
+    """Load entry points of the ``zarr_benchmarks.data.modalities`` group not loaded yet.
+
+    The registry reads entry points once, on first use; call this after installing
+    a plugin in a running process (or in tests). Returns the names newly loaded.
+    """
+    _ensure_loaded()
+    with _lock:
+        return _load_entry_points()
 
 
 def get_modality(modality_id: str) -> Modality:

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -106,28 +107,36 @@ def register_implementation(impl: Implementation, *, replace: bool = False) -> N
     if not isinstance(impl, Implementation):
         raise TypeError(f"{impl!r} does not provide the Implementation protocol")
     key = _normalise(impl.name)
-    if key in _REGISTRY and not replace:
-        raise ValueError(f"implementation {impl.name!r} is already registered")
-    _REGISTRY[key] = impl
+    with _lock:
+        if key in _REGISTRY and not replace:
+            raise ValueError(f"implementation {impl.name!r} is already registered")
+        _REGISTRY[key] = impl
 
 
 def unregister_implementation(name: str) -> None:
     """Remove a registered implementation (no error if absent)."""
-    _REGISTRY.pop(_normalise(name), None)
+    with _lock:
+        _REGISTRY.pop(_normalise(name), None)
 
 
+#: set only once the built-in modules are imported (under ``_lock``), so a concurrent
+#: first lookup waits for them instead of seeing an empty registry
 _builtins_loaded = False
+_lock = threading.RLock()
 
 
 def _ensure_builtins() -> None:
     global _builtins_loaded
     if _builtins_loaded:
         return
-    _builtins_loaded = True
-    from zarr_benchmarks.suite.implementations import tensorstore_impl, zarr_python, zarrs_impl
+    with _lock:
+        if _builtins_loaded:
+            return
+        from zarr_benchmarks.suite.implementations import tensorstore_impl, zarr_python, zarrs_impl
 
-    for module in (zarr_python, tensorstore_impl, zarrs_impl):
-        _REGISTRY.setdefault(module.IMPLEMENTATION.name, module.IMPLEMENTATION)
+        for module in (zarr_python, tensorstore_impl, zarrs_impl):
+            _REGISTRY.setdefault(module.IMPLEMENTATION.name, module.IMPLEMENTATION)
+        _builtins_loaded = True
 
 
 def list_implementations() -> list[str]:
