@@ -230,28 +230,61 @@ def test_bad_input_clear_error_and_nothing_written(
     assert not out.exists() or not any(out.iterdir())
 
 
-@pytest.mark.parametrize("bad", ["not_asv.json", "broken.json"])
-def test_cli_bad_input_exit_2_names_file(tmp_path: Path, asv_results: Path, bad: str) -> None:
-    out = tmp_path / "results"
-    proc = subprocess.run(
+def _cli_reduce(tmp_path: Path, *inputs: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             sys.executable,
             "-m",
             "zarr_benchmarks",
             "reduce",
-            str(asv_results),
-            str(FIXTURES / "bad" / bad),
+            *map(str, inputs),
             "-o",
-            str(out),
+            str(tmp_path / "results"),
         ],
         capture_output=True,
         text=True,
         timeout=120,
         env={**os.environ, "HOME": str(tmp_path), "COLUMNS": "200"},
     )
+
+
+@pytest.mark.parametrize("bad", ["not_asv.json", "broken.json"])
+def test_cli_bad_input_alone_exit_2_names_file(tmp_path: Path, bad: str) -> None:
+    proc = _cli_reduce(tmp_path, FIXTURES / "bad" / bad)
     assert proc.returncode == 2, proc.stderr
-    assert bad in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
+    assert bad in proc.stderr and "skipped" in proc.stderr and "nothing reduced" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    out = tmp_path / "results"
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [("not_asv.json", "not an asv result file"), ("broken.json", "not valid JSON")],
+)
+def test_reduce_skips_a_malformed_file_in_a_folder_and_reports_it(
+    tmp_path: Path, asv_results: Path, bad: str, message: str
+) -> None:
+    clean = tmp_path / "clean"
+    reduce_paths([asv_results], clean)
+    shutil.copy(FIXTURES / "bad" / bad, asv_results / "FixtureMachine" / bad)
+    with pytest.raises(ReduceError, match=message):  # the library default: all or nothing
+        reduce_paths([asv_results], tmp_path / "strict")
+    report = reduce_paths([asv_results], tmp_path / "skipping", skip_bad=True)
+    assert [(p.name, message in reason) for p, reason in report.skipped] == [(bad, True)]
+    assert len(report.results) == 2
+    # the good files reduce byte-identically with the bad one beside them
+    clean_files = {p.name: p.read_bytes() for p in clean.iterdir()}
+    assert {p.name: p.read_bytes() for p in (tmp_path / "skipping").iterdir()} == clean_files
+
+    proc = _cli_reduce(tmp_path, asv_results)
+    assert proc.returncode == 0, proc.stderr
+    assert f"skipped {asv_results / 'FixtureMachine' / bad}" in proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
+    # (the info files of a subprocess with another HOME may name the machine differently)
+    cli_results = {p.name: p.read_bytes() for p in (tmp_path / "results").glob("result_*")}
+    assert cli_results == {k: v for k, v in clean_files.items() if k.startswith("result_")}
+    assert len(cli_results) == 2
 
 
 def test_cli_reduce_missing_path_exit_2(tmp_path: Path) -> None:

@@ -20,6 +20,10 @@ def print_report(report, out: Console = console) -> None:
         err_console.print(f"note: {note}", highlight=False, markup=False)
     for path in report.results:
         out.print(f"wrote {path}", highlight=False, markup=False, soft_wrap=True)
+    for path, reason in report.skipped:
+        err_console.print(
+            f"skipped {path}: {reason}", highlight=False, markup=False, soft_wrap=True
+        )
     problems = report.problems
     if problems:
         out.print(f"{len(problems)} problem(s):", highlight=False)
@@ -46,15 +50,19 @@ def register(app: typer.Typer) -> None:
 
         Writes result_timestamp-<UTC>_machine-<id>_environment-<id>.json per asv file plus
         info_machine-<id>.json and info_environment-<id>.json (once per id). Nothing is
-        written if any input is not an asv result file.
+        written for an input that is not a readable asv result file: it is skipped and
+        named, the others are reduced (exit 0), and the exit status is 2 when inputs were
+        skipped and nothing could be reduced.
         """
         from zarr_benchmarks.results.reduce import ReduceError, reduce_paths
 
         sources = paths or [Path(".asv/results")]
         try:
-            report = reduce_paths(sources, output)
+            report = reduce_paths(sources, output, skip_bad=True)
         except ReduceError as exc:
             fail(str(exc), 2)
         except OSError as exc:
             fail(f"cannot write to {output}: {exc.strerror or exc}", 1)
         print_report(report)
+        if report.skipped and not report.results:
+            fail(f"nothing reduced: {len(report.skipped)} input(s) skipped", 2)

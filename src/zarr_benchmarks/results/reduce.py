@@ -38,10 +38,10 @@ from zarr_benchmarks.results.schemas import SchemaError, validate
 from zarr_benchmarks.run.records import RunMeta, RunRecordError, sidecar_path
 from zarr_benchmarks.run.environment import environment_document
 from zarr_benchmarks.run.machine import (
-                collect_machine_info,
-                load_config,
-                machine_document,
-            )
+    collect_machine_info,
+    load_config,
+    machine_document,
+)
 
 __all__ = [
     "ReduceError",
@@ -96,6 +96,8 @@ class ReduceReport:
     infos: list[Path] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: ``(input file, reason)`` of every input left out (only with ``skip_bad``)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -351,7 +353,6 @@ class _Context:
 
     def current_machine(self) -> dict[str, Any]:
         if self._machine is None:
-
             config = load_config()
             name = config["name"] if config else "Unnamed"
             self._machine = machine_document(name, collect_machine_info("."))
@@ -359,7 +360,6 @@ class _Context:
 
     def current_environment(self) -> dict[str, Any]:
         if self._environment is None:
-
             self._environment = environment_document()
         return self._environment
 
@@ -369,6 +369,7 @@ def prepare(
     machine: dict[str, Any] | None = None,
     environment: dict[str, Any] | None = None,
     meta: RunMeta | None = None,
+    skipped: list[tuple[Path, str]] | None = None,
 ) -> tuple[list[ReducedFile], list[str]]:
     """Parse, reduce and validate every input in memory (nothing is written).
 
@@ -380,6 +381,10 @@ def prepare(
         Documents to use when a file has no run record (default: this machine/environment).
     meta
         Run record to use for every file (overrides sidecars), e.g. from ``run``.
+    skipped
+        When given, a bad input (unreadable or malformed JSON, not an asv result file,
+        a bad run record, an invalid reduction) is appended to it as ``(file, reason)``
+        and left out instead of raising.
 
     Returns
     -------
@@ -389,56 +394,77 @@ def prepare(
     Raises
     ------
     ReduceError
-        Naming the first bad input.
+        Naming the first bad input (unless ``skipped`` is given).
     """
     ctx = _Context(machine, environment)
     reduced: list[ReducedFile] = []
     notes: list[str] = []
     validated: set[tuple[str, Any]] = set()
     for source in files:
+        file_notes: list[str] = []
         try:
-            data = read_json(source)
-        except JSONReadError as exc:
-            raise ReduceError(str(exc)) from exc
-        _check_asv(data, source)
-        file_meta = meta
-        if file_meta is None:
-            side = sidecar_path(source)
-            if side.is_file():
-                try:
-                    file_meta = RunMeta.from_json(read_json(side), side)
-                except (JSONReadError, RunRecordError) as exc:
-                    raise ReduceError(str(exc)) from exc
-            else:
-                file_meta = RunMeta(preset="unknown")
-                notes.append(
-                    f"{source.name}: no zarr-benchmarks run record; dirty/preset unknown, "
-                    "machine and environment taken from this computer"
-                )
-        mdoc = file_meta.machine or ctx.current_machine()
-        edoc = file_meta.environment or ctx.current_environment()
-        doc = reduce_asv_result(
-            data,
-            source,
-            ctx.benchmarks_for(source),
-            file_meta,
-            mdoc["machine_id"],
-            edoc["environment_id"],
-        )
-        for d in (doc, mdoc, edoc):
-            key = (d["kind"], d.get("machine_id") or d.get("environment_id"))
-            if d is not doc and key in validated:
-                continue  # same info document as a previous file: checked already
-            try:
-                validate(d)
-            except SchemaError as exc:
-                raise ReduceError(f"{source}: reduced {d.get('kind')} is invalid: {exc}") from exc
-            validated.add(key)
-        if not doc["benchmarks"]:
-            notes.append(f"{source.name}: no benchmark results from this run; nothing written")
+            one = _prepare_one(source, ctx, meta, validated, file_notes)
+        except ReduceError as exc:
+            if skipped is None:
+                raise
+            skipped.append((source, str(exc)))
             continue
-        reduced.append(ReducedFile(source, doc, mdoc, edoc))
+        notes.extend(file_notes)
+        if one is not None:
+            reduced.append(one)
     return reduced, notes
+
+
+def _prepare_one(
+    source: Path,
+    ctx: _Context,
+    meta: RunMeta | None,
+    validated: set[tuple[str, Any]],
+    notes: list[str],
+) -> ReducedFile | None:
+    """One input of :func:`prepare`; ``None`` when it holds no benchmark results."""
+    try:
+        data = read_json(source)
+    except JSONReadError as exc:
+        raise ReduceError(str(exc)) from exc
+    _check_asv(data, source)
+    file_meta = meta
+    if file_meta is None:
+        side = sidecar_path(source)
+        if side.is_file():
+            try:
+                file_meta = RunMeta.from_json(read_json(side), side)
+            except (JSONReadError, RunRecordError) as exc:
+                raise ReduceError(str(exc)) from exc
+        else:
+            file_meta = RunMeta(preset="unknown")
+            notes.append(
+                f"{source.name}: no zarr-benchmarks run record; dirty/preset unknown, "
+                "machine and environment taken from this computer"
+            )
+    mdoc = file_meta.machine or ctx.current_machine()
+    edoc = file_meta.environment or ctx.current_environment()
+    doc = reduce_asv_result(
+        data,
+        source,
+        ctx.benchmarks_for(source),
+        file_meta,
+        mdoc["machine_id"],
+        edoc["environment_id"],
+    )
+    for d in (doc, mdoc, edoc):
+        key = (d["kind"], d.get("machine_id") or d.get("environment_id"))
+        if d is not doc and key in validated:
+            continue  # same info document as a previous file: checked already
+        try:
+            validate(d)
+        except SchemaError as exc:
+            raise ReduceError(f"{source}: reduced {d.get('kind')} is invalid: {exc}") from exc
+        validated.add(key)
+    if not doc["benchmarks"]:
+        notes.append(f"{source.name}: no benchmark results from this run; nothing written")
+        return None
+    return ReducedFile(source, doc, mdoc, edoc)
 
 
 def write(reduced: Sequence[ReducedFile], output: str | os.PathLike[str]) -> ReduceReport:
@@ -469,17 +495,23 @@ def reduce_paths(
     machine: dict[str, Any] | None = None,
     environment: dict[str, Any] | None = None,
     meta: RunMeta | None = None,
+    *,
+    skip_bad: bool = False,
 ) -> ReduceReport:
-    """Reduce asv result files/folders into ``output`` (all-or-nothing on bad input).
+    """Reduce asv result files/folders into ``output``.
 
-    See :func:`prepare` for the parameters. Raises :class:`ReduceError` before writing
-    anything when any input is not a readable asv result file.
+    See :func:`prepare` for the parameters. By default all-or-nothing: raises
+    :class:`ReduceError` before writing anything when any input is not a readable asv
+    result file. With ``skip_bad`` (``zarr-benchmarks reduce``) such inputs are left
+    out and listed in :attr:`ReduceReport.skipped`, and the good ones are written.
     """
     paths = list(paths)
     files = find_result_files(paths)
     if not files:
         raise ReduceError("no asv result files found in " + ", ".join(map(str, paths)))
-    reduced, notes = prepare(files, machine, environment, meta)
+    skipped: list[tuple[Path, str]] | None = [] if skip_bad else None
+    reduced, notes = prepare(files, machine, environment, meta, skipped)
     report = write(reduced, output)
     report.notes = notes
+    report.skipped = skipped or []
     return report
