@@ -33,6 +33,11 @@ def _private_patterns() -> list[tuple[re.Pattern[str], str]]:
     pats: list[tuple[re.Pattern[str], str]] = []
     for home in sorted((h for h in homes if h and h != "/"), key=len, reverse=True):
         pats.append((re.compile(re.escape(home.rstrip("/")) + r"(?=/|\b|$)"), "~"))
+        # asv names an existing environment after its interpreter path with "/" -> "_"
+        # (existing-py_home_alice_venv_bin_python): the home in that form too, only there
+        # (a bare "_root" elsewhere is an ordinary word)
+        flat = home.rstrip("/").replace("/", "_")
+        pats.append((re.compile(r"(?<=existing-py)" + re.escape(flat) + r"(?=_|\b|$)"), "_~"))
     for host in sorted((h for h in hosts if h), key=len, reverse=True):
         pats.append((re.compile(rf"(?<![\w.-]){re.escape(host)}(?![\w-])"), "<host>"))
     for user in sorted((u for u in users if u), key=len, reverse=True):

@@ -152,6 +152,16 @@ def test_scrub_removes_private_strings() -> None:
     assert out == "~/x <host> <ip> <mac>"
 
 
+def test_scrub_removes_the_home_from_asv_environment_names() -> None:
+    """asv's result and log names flatten the interpreter path (``/`` -> ``_``)."""
+    home = os.path.expanduser("~").rstrip("/")
+    name = "existing-py" + f"{home}/clone/.venv/bin/python".replace("/", "_")
+    out = scrub(f"0123abcd-{name}.json")
+    assert home.replace("/", "_") not in out
+    assert out == "0123abcd-existing-py_~_clone_.venv_bin_python.json"
+    assert scrub("store_root and zarr_root_dir") == "store_root and zarr_root_dir"
+
+
 @pytest.mark.slow
 def test_setup_run_reduce_in_temporary_clone(tiny: tuple[Path, Path]) -> None:
     repo, home = tiny
