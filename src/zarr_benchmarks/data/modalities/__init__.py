@@ -11,8 +11,8 @@ and appears in the asv suite's modality parameter.
 from __future__ import annotations
 
 import threading
-from importlib.metadata import entry_points
 
+from zarr_benchmarks._once import LoadOnce, load_entry_points
 from zarr_benchmarks.data.modalities._base import Generator, Modality, RatioBand
 
 ENTRY_POINT_GROUP = "zarr_benchmarks.data.modalities"
@@ -35,11 +35,7 @@ class UnknownModalityError(ValueError):
 
 
 _REGISTRY: dict[str, Modality] = {}
-#: set only once the built-ins and entry points are imported (under ``_lock``), so a
-#: concurrent first lookup waits for them instead of seeing an empty registry
-_loaded = False
-#: True while the thread holding ``_lock`` imports them (their registrations re-enter)
-_loading = False
+#: guards changes to ``_REGISTRY``
 _lock = threading.RLock()
 
 
@@ -75,38 +71,14 @@ def unregister_modality(modality_id: str) -> None:
 _loaded_entry_points: set[tuple[str, str]] = set()
 
 
-def _ensure_loaded() -> None:
-    """Import the built-ins and entry points once; thread-safe.
+def _load() -> None:
+    from zarr_benchmarks.data.modalities import _builtin  # noqa: F401  (registers)
 
-    Other threads wait on the lock until loading has finished; the loading thread's own
-    re-entrant calls (the built-ins registering themselves) return at once.
-    """
-    global _loaded, _loading
-    if _loaded:
-        return
-    with _lock:
-        if _loaded or _loading:
-            return
-        _loading = True
-        try:
-            from zarr_benchmarks.data.modalities import _builtin  # noqa: F401  (registers)
-
-            _load_entry_points()
-            _loaded = True
-        finally:
-            _loading = False
+    load_entry_points(ENTRY_POINT_GROUP, _loaded_entry_points)
 
 
-def _load_entry_points() -> list[str]:
-    loaded = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        key = (ep.name, ep.value)
-        if key in _loaded_entry_points:
-            continue
-        _loaded_entry_points.add(key)
-        ep.load()()
-        loaded.append(ep.name)
-    return loaded
+#: imports the built-ins and entry points once, thread-safely (:class:`LoadOnce`)
+_ensure_loaded = LoadOnce(_load)
 
 
 def reload_entry_points() -> list[str]:
@@ -117,7 +89,7 @@ def reload_entry_points() -> list[str]:
     """
     _ensure_loaded()
     with _lock:
-        return _load_entry_points()
+        return load_entry_points(ENTRY_POINT_GROUP, _loaded_entry_points)
 
 
 def get_modality(modality_id: str) -> Modality:

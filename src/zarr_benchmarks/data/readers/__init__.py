@@ -18,9 +18,9 @@ Examples
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 
+from zarr_benchmarks._once import LoadOnce, load_entry_points
 from zarr_benchmarks.data.readers._base import (
     FrameStack,
     Reader,
@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 _REGISTRY: dict[str, Reader] = {}
-_loaded = False
 _loaded_entry_points: set[tuple[str, str]] = set()
 
 
@@ -79,18 +78,14 @@ def unregister_reader(name: str) -> None:
     _REGISTRY.pop(name, None)
 
 
-def _ensure_loaded() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
+def _load() -> None:
     for name in BUILTIN_READERS:
         import_module(f"zarr_benchmarks.data.readers.{name}")
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        key = (ep.name, ep.value)
-        if key not in _loaded_entry_points:
-            _loaded_entry_points.add(key)
-            ep.load()()
+    load_entry_points(ENTRY_POINT_GROUP, _loaded_entry_points)
+
+
+#: imports the built-in readers and entry points once, thread-safely (:class:`LoadOnce`)
+_ensure_loaded = LoadOnce(_load)
 
 
 def list_readers() -> list[Reader]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
+from zarr_benchmarks._once import LoadOnce, load_entry_points
 from zarr_benchmarks.suite.codecs._base import CodecSpec, UnknownCodecError
 
 ENTRY_POINT_GROUP = "zarr_benchmarks.suite.codecs"
@@ -24,7 +24,7 @@ class CodecFamily:
 
 
 _FAMILIES: dict[str, CodecFamily] = {}
-_entry_points_loaded = False
+_loaded_entry_points: set[tuple[str, str]] = set()
 
 
 def register_codec(family: CodecFamily, *, replace: bool = False) -> None:
@@ -42,13 +42,12 @@ def register_codec(family: CodecFamily, *, replace: bool = False) -> None:
     _FAMILIES[family.name] = family
 
 
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    if _entry_points_loaded:
-        return
-    _entry_points_loaded = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        ep.load()()
+def _load_entry_points_once() -> None:
+    load_entry_points(ENTRY_POINT_GROUP, _loaded_entry_points)
+
+
+#: calls the codec entry points once, thread-safely (:class:`LoadOnce`)
+_load_entry_points = LoadOnce(_load_entry_points_once)
 
 
 def codec_families() -> dict[str, CodecFamily]:
@@ -96,14 +95,7 @@ def list_codec_ids() -> list[str]:
     return [cid for family in codec_families().values() for cid in family.all_ids()]
 
 
-_builtins_registered = False
-
-
-def _ensure_builtins() -> None:
-    global _builtins_registered
-    if _builtins_registered:
-        return
-    _builtins_registered = True
+def _register_builtins() -> None:
     from zarr_benchmarks.suite.codecs import blosc, gzip, none, zstd
 
     for module in (none, blosc, zstd, gzip):
@@ -112,3 +104,7 @@ def _ensure_builtins() -> None:
 
     for family in lossy.FAMILIES:
         register_codec(family, replace=True)
+
+
+#: registers the built-in families once, thread-safely (:class:`LoadOnce`)
+_ensure_builtins = LoadOnce(_register_builtins)

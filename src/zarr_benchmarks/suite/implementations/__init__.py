@@ -32,6 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from zarr_benchmarks._once import LoadOnce
 from zarr_benchmarks.suite.zarr_io import ArraySettings
 
 DEFAULT_IMPLEMENTATION = "zarr-python"
@@ -94,6 +95,8 @@ class Implementation(Protocol):
 
 
 _REGISTRY: dict[str, Implementation] = {}
+#: guards changes to ``_REGISTRY``
+_lock = threading.RLock()
 _ALIASES = {"zarr": "zarr-python", "zarrpython": "zarr-python", "ts": "tensorstore"}
 
 
@@ -119,24 +122,16 @@ def unregister_implementation(name: str) -> None:
         _REGISTRY.pop(_normalise(name), None)
 
 
-#: set only once the built-in modules are imported (under ``_lock``), so a concurrent
-#: first lookup waits for them instead of seeing an empty registry
-_builtins_loaded = False
-_lock = threading.RLock()
+def _load_builtins() -> None:
+    from zarr_benchmarks.suite.implementations import tensorstore_impl, zarr_python, zarrs_impl
 
-
-def _ensure_builtins() -> None:
-    global _builtins_loaded
-    if _builtins_loaded:
-        return
     with _lock:
-        if _builtins_loaded:
-            return
-        from zarr_benchmarks.suite.implementations import tensorstore_impl, zarr_python, zarrs_impl
-
         for module in (zarr_python, tensorstore_impl, zarrs_impl):
             _REGISTRY.setdefault(module.IMPLEMENTATION.name, module.IMPLEMENTATION)
-        _builtins_loaded = True
+
+
+#: imports the built-in implementations once, thread-safely (:class:`LoadOnce`)
+_ensure_builtins = LoadOnce(_load_builtins)
 
 
 def list_implementations() -> list[str]:
