@@ -143,8 +143,6 @@ def load_runs(path: str | Path, package: str = "zarr") -> list[Run]:
     try:
         docs = read_results(root)
         versions = environment_versions(root if root.is_dir() else root.parent, package)
-    except CompareInputError:
-        raise
     except ResultInputError as exc:
         raise CompareInputError(str(exc)) from exc
     runs = []

@@ -88,8 +88,6 @@ def collect_rows(
     """
 
     folder = Path(results_dir)
-    if not folder.is_dir():
-        raise AggregateError(f"{folder}: results folder not found")
     try:
         loaded = read_folder(folder, check=False)
     except ResultInputError as exc:

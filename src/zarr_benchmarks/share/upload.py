@@ -28,7 +28,6 @@ from urllib3.util.retry import Retry
 
 from zarr_benchmarks._dirs import cache_dir
 from zarr_benchmarks._jsonio import JSONReadError, atomic_write_json, read_json, sha256_hex
-from zarr_benchmarks.results.model import ResultInputError, check_result
 from zarr_benchmarks.results.schemas import SchemaError, validate
 
 __all__ = [
@@ -97,14 +96,10 @@ def prepare(paths: Sequence[Path]) -> list[Prepared]:
             body = path.read_bytes()
             document = read_json(path)
             validate(document)
-            if document.get("kind") == "result":  # through the one result model
-                document = check_result(document, str(path))
         except (OSError, JSONReadError) as exc:
             raise UploadError(f"{path}: {exc}") from exc
         except SchemaError as exc:
             raise UploadError(f"{path}: not a valid reduced file: {exc}") from exc
-        except ResultInputError as exc:
-            raise UploadError(str(exc)) from exc
         prepared.append(Prepared(path, body, document, sha256_hex(body)))
     prepared.sort(key=lambda p: (_KIND_ORDER[p.document["kind"]], p.path.name))
     return prepared

@@ -115,8 +115,6 @@ def load_results(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
     """
     try:
         return [(d.source, dict(d.data)) for d in read_results(path)]
-    except CompareInputError:
-        raise
     except ResultInputError as exc:
         raise CompareInputError(str(exc)) from exc
 

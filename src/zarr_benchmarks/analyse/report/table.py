@@ -306,10 +306,8 @@ def load_results(folder: str | os.PathLike[str]) -> ResultSet:
         does not match its schema (the message names the file).
     """
     root = Path(folder)
-    if not root.is_dir():
-        raise ReportInputError(f"{root}: results folder not found")
     try:
-        loaded = read_folder(root)
+        loaded = read_folder(root)  # also names a missing folder
     except ResultInputError as exc:
         raise ReportInputError(str(exc)) from None
     results = [(d.source, d.data) for d in loaded.results]
