@@ -11,7 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from zarr_benchmarks._privacy import scrub
+from zarr_benchmarks._privacy import scrub, without_secrets
 
 __all__ = ["GitError", "git", "try_git"]
 
@@ -38,7 +38,7 @@ def try_git(cwd: str | os.PathLike[str], *args: str, timeout: float = 120) -> tu
             text=True,
             timeout=timeout,
             check=False,
-            env={**os.environ, **_NO_PROMPT},
+            env={**without_secrets(os.environ), **_NO_PROMPT},
         )
     except FileNotFoundError as exc:
         raise GitError("git is not installed") from exc

@@ -14,11 +14,26 @@ import platform
 import pwd
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import overload
 
-__all__ = ["scrub"]
+__all__ = ["SECRET_VARIABLES", "scrub", "without_secrets"]
+
+#: environment variables holding credentials: never handed to a child process
+#: (asv, git, the A/B sides) that does not need them
+SECRET_VARIABLES = (
+    "ZARR_BENCHMARKS_TOKEN",
+    "ZARR_BENCHMARKS_TOKENS",
+    "ZARR_BENCHMARKS_GIT_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+)
+
+
+def without_secrets(env: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``env`` without :data:`SECRET_VARIABLES`."""
+    return {k: v for k, v in env.items() if k not in SECRET_VARIABLES}
 
 
 @cache

@@ -321,3 +321,12 @@ def test_project_suite_quick_tiny(tmp_path: Path) -> None:
     assert all(e["status"] == "ok" and e["samples"] for e in write["results"])
     # Whole-array writes get a throughput column computed from the array size.
     assert re.search(r"Write\.time_write\s.*│\s*\d+\s*│\s*$", proc.stdout, re.M)
+
+
+def test_asv_environment_has_no_secrets() -> None:
+    from zarr_benchmarks.run.asv_run import RunOptions, filter_env
+
+    base = {"PATH": "/usr/bin", "ZARR_BENCHMARKS_TOKEN": "s3cret", "GITHUB_TOKEN": "t"}
+    env = filter_env(RunOptions(), base)
+    assert "ZARR_BENCHMARKS_TOKEN" not in env and "GITHUB_TOKEN" not in env
+    assert env["PATH"] == "/usr/bin"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zarr_benchmarks._git import GitError, git, try_git
-from zarr_benchmarks._privacy import scrub
+from zarr_benchmarks._privacy import scrub, without_secrets
 
 __all__ = [
     "PRESETS",
@@ -139,8 +139,8 @@ class RunOptions:
 
 
 def filter_env(options: RunOptions, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Environment for asv: the benchmark modules read these at import."""
-    env = dict(os.environ if base is None else base)
+    """Environment for asv (without secrets): the benchmark modules read these at import."""
+    env = without_secrets(os.environ if base is None else base)
     env["ZARR_BENCHMARKS_PRESET"] = options.preset
     for key, values in (
         ("ZARR_BENCHMARKS_MODALITIES", options.modalities),

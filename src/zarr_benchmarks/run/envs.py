@@ -39,6 +39,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from zarr_benchmarks._dirs import cache_dir
 from zarr_benchmarks._git import GitError, try_git
+from zarr_benchmarks._privacy import without_secrets
 
 __all__ = [
     "EnvError",
@@ -55,13 +56,6 @@ __all__ = [
 EXTRA_RUNTIME = ("asv_runner",)
 #: Variables never handed to benchmark or installer processes (secrets of the service
 #: and of uploads; the benchmarks need none of them).
-SECRET_VARIABLES = (
-    "ZARR_BENCHMARKS_TOKEN",
-    "ZARR_BENCHMARKS_TOKENS",
-    "ZARR_BENCHMARKS_GIT_TOKEN",
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-)
 _BUILD_TIMEOUT = 1800
 
 
@@ -143,8 +137,8 @@ def env_cache_dir() -> Path:
 
 def child_environ(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default: this process's environment) without secrets or a venv's marks."""
-    env = dict(os.environ if base is None else base)
-    for name in (*SECRET_VARIABLES, "VIRTUAL_ENV", "PYTHONHOME"):
+    env = without_secrets(os.environ if base is None else base)
+    for name in ("VIRTUAL_ENV", "PYTHONHOME"):
         env.pop(name, None)
     return env
 
