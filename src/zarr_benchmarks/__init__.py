@@ -15,9 +15,9 @@ The package is laid out by pipeline stage (docs/architecture.md): :mod:`.data` -
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from zarr_benchmarks._once import lazy_attributes
 from zarr_benchmarks._version import __version__
 
 #: public name -> module that defines it
@@ -69,14 +69,4 @@ if TYPE_CHECKING:
     from zarr_benchmarks.suite.config import BenchmarkConfig
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'zarr_benchmarks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_PUBLIC])
+__getattr__, __dir__ = lazy_attributes(globals(), _PUBLIC)

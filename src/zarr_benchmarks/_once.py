@@ -1,4 +1,5 @@
-"""Loading a plugin registry's built-ins and entry points once, safely across threads.
+"""Loading on first use: a registry's built-ins and entry points once, safely across
+threads (:class:`LoadOnce`), and a package's public names (:func:`lazy_attributes`).
 
 Every registry (codecs, modalities, readers, implementations) imports its built-in
 modules on first use. Marking a registry loaded *before* those imports finish lets a
@@ -10,11 +11,13 @@ registering themselves) return at once, and a load that failed is tried again.
 
 from __future__ import annotations
 
+import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
+from typing import Any
 
-__all__ = ["LoadOnce", "load_entry_points"]
+__all__ = ["LoadOnce", "lazy_attributes", "load_entry_points"]
 
 
 class LoadOnce:
@@ -57,3 +60,27 @@ def load_entry_points(group: str, seen: set[tuple[str, str]]) -> list[str]:
         ep.load()()
         loaded.append(ep.name)
     return loaded
+
+
+def lazy_attributes(
+    namespace: dict[str, Any], public: Mapping[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for a package whose public names load on first use.
+
+    ``public`` maps each name to the module (absolute) that defines it; ``namespace`` is
+    the package's ``globals()``, where a loaded name is kept so later lookups are plain.
+    """
+    package = namespace["__name__"]
+
+    def __getattr__(name: str) -> Any:
+        module = public.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted([*namespace, *public])
+
+    return __getattr__, __dir__

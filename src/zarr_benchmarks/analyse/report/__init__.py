@@ -16,21 +16,22 @@ build       all of the above into an output folder
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-#: public name -> module; loaded on first use, so that ``table``, ``recommend`` and
-#: ``views`` work without matplotlib (the ``report`` extra) until a figure is drawn
+from zarr_benchmarks._once import lazy_attributes
+
+#: public name -> module that defines it; loaded on first use, so that ``table``,
+#: ``recommend`` and ``views`` work without matplotlib (the ``report`` extra)
 _PUBLIC = {
-    "ReportOutput": "build",
-    "build_report": "build",
-    "pareto_front": "pareto",
-    "Record": "table",
-    "ReportInputError": "table",
-    "ResultSet": "table",
-    "latest": "table",
-    "load_results": "table",
-    "records_from_documents": "table",
+    "ReportOutput": "zarr_benchmarks.analyse.report.build",
+    "build_report": "zarr_benchmarks.analyse.report.build",
+    "pareto_front": "zarr_benchmarks.analyse.report.pareto",
+    "Record": "zarr_benchmarks.analyse.report.table",
+    "ReportInputError": "zarr_benchmarks.analyse.report.table",
+    "ResultSet": "zarr_benchmarks.analyse.report.table",
+    "latest": "zarr_benchmarks.analyse.report.table",
+    "load_results": "zarr_benchmarks.analyse.report.table",
+    "records_from_documents": "zarr_benchmarks.analyse.report.table",
 }
 
 if TYPE_CHECKING:
@@ -58,10 +59,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes(globals(), _PUBLIC)
