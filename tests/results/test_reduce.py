@@ -359,3 +359,158 @@ def test_schema_error_names_json_path() -> None:
     with pytest.raises(SchemaError, match=r"^\$\.kind"):
         validate({"kind": "nope"})
     assert set(load_schema("machine")["required"]) >= {"machine_id", "hardware", "name"}
+
+
+# --------------------------------------------------------------------------- other machines
+
+
+def _asv_file(folder: Path, name: str, **changes: object) -> Path:
+    """A copy of fixture 1 in ``folder`` with top-level fields (or params) changed."""
+    data = json.loads((FIXTURES / "results" / "FixtureMachine" / FIX1).read_text())
+    params = changes.pop("params", None)
+    if isinstance(params, dict):
+        data["params"].update(params)
+    data.update(changes)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_foreign_asv_file_keeps_its_own_machine_and_environment(
+    tmp_path: Path, asv_results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))  # no `setup` here
+    out = tmp_path / "results"
+    report = reduce_paths([asv_results], out)
+    assert any("recorded on another machine" in n for n in report.notes)
+    (machine_file,) = out.glob("info_machine-*.json")
+    machine = json.loads(machine_file.read_text())
+    here = machine_document("Here", collect_machine_info("."))
+    assert machine["machine_id"] != here["machine_id"]
+    cpu = machine["hardware"]["cpu"]
+    assert (cpu["model"], cpu["arch"], cpu["logical_cores"]) == ("Example CPU", "x86_64", 8)
+    assert machine["hardware"]["memory"]["total_bytes"] == 16_000_000_000
+    assert (machine["os"]["system"], machine["os"]["release"]) == ("Linux", "6.1.0")
+    # asv names machines after their host by default: that name is not copied
+    assert machine["name"].startswith("asv-")
+    assert "FixtureMachine" not in "".join(p.read_text() for p in out.iterdir())
+    (env_file,) = out.glob("info_environment-*.json")
+    assert (
+        json.loads(env_file.read_text())["environment_id"]
+        != (environment_document()["environment_id"])
+    )
+    for doc in report.documents:
+        assert doc["machine_id"] == machine["machine_id"]
+
+
+def test_an_asv_file_from_this_host_is_attributed_to_this_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
+    src = _asv_file(tmp_path / "asv" / "m", FIX1, params={"machine": socket.gethostname()})
+    report = reduce_paths([src], tmp_path / "results")
+    (doc,) = report.documents
+    here = machine_document("Here", collect_machine_info("."))
+    assert doc["machine_id"] == here["machine_id"]
+    assert doc["environment_id"] == environment_document()["environment_id"]
+
+
+def test_a_zarr_benchmarks_machine_keeps_its_id_and_friendly_name(tmp_path: Path) -> None:
+    other = "e" * 64
+    src = _asv_file(
+        tmp_path / "asv" / "m",
+        FIX1,
+        params={"machine": "QuietOtter", "machine_id": other, "cpu_physical_cores": "4"},
+    )
+    report = reduce_paths([src], tmp_path / "results")
+    (doc,) = report.documents
+    assert doc["machine_id"] == other
+    machine = json.loads((tmp_path / "results" / f"info_machine-{other}.json").read_text())
+    assert machine["name"] == "QuietOtter"
+    assert machine["hardware"]["cpu"]["physical_cores"] == 4
+
+
+def test_results_of_the_same_second_never_overwrite_each_other(tmp_path: Path) -> None:
+    folder = tmp_path / "asv" / "m"
+    first = _asv_file(folder, "0123abcd-a.json")
+    data = json.loads(first.read_text())
+    data["results"]["bench_write.Write.track_compression_ratio"][0] = [2.5, 3.5, 4.5, 5.5]
+    (folder / "0123abcd-b.json").write_text(json.dumps(data))
+    out = tmp_path / "results"
+    report = reduce_paths([folder], out)
+    names = sorted(p.name for p in out.glob("result_*.json"))
+    assert len(names) == 2 and all("_id-" in n for n in names)
+    assert sum("same timestamp" in n for n in report.notes) == 2
+    ratio = "bench_write.Write.track_compression_ratio"
+    original = json.loads(first.read_text())["results"][ratio][0][0]
+    values = {
+        json.loads((out / n).read_text())["benchmarks"][ratio]["results"][0]["value"] for n in names
+    }
+    assert values == {2.5, original}  # both results kept, each in its own file
+    reduce_paths([folder], out)  # the same inputs again: the same two names, nothing more
+    assert sorted(p.name for p in out.glob("result_*.json")) == names
+
+    # a later input with the same second keeps an earlier, different file in place
+    single = tmp_path / "single"
+    reduce_paths([first], single)
+    (kept,) = single.glob("result_*.json")
+    before = kept.read_bytes()
+    report = reduce_paths([folder / "0123abcd-b.json"], single)
+    assert kept.read_bytes() == before
+    assert len(list(single.glob("result_*.json"))) == 2
+    assert any("same timestamp" in n for n in report.notes)
+
+
+def test_an_implausible_started_at_does_not_stamp_1970(tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "results" / "FixtureMachine" / FIX1).read_text())
+    i_start = data["result_columns"].index("started_at")
+    for row in data["results"].values():
+        row[i_start] = 1  # 1 ms after the epoch: a broken clock
+    src = tmp_path / "asv" / "m" / FIX1
+    src.parent.mkdir(parents=True)
+    src.write_text(json.dumps(data))
+    report = reduce_paths([src], tmp_path / "results")
+    (doc,) = report.documents
+    assert not doc["timestamp"].startswith("1970")
+    assert doc["timestamp"] == "2026-11-21-22-26-40"  # the file's date, 1795300000000 ms
+    assert any("implausible started_at" in p for p in doc["problems"])
+
+    data["date"] = 5
+    src.write_text(json.dumps(data))
+    with pytest.raises(ReduceError, match="no plausible timestamp"):
+        reduce_paths([src], tmp_path / "again")
+
+
+def test_asv_version_1_files_are_converted_by_asv(tmp_path: Path) -> None:
+    v1 = {
+        "commit_hash": "05d283b9694ed6db6e3f2df3f21d832e78bded7f",
+        "date": 1795300000000,
+        "params": {"arch": "x86_64", "cpu": "Old CPU", "machine": "oldbox", "ram": "8.2G"},
+        "python": "3.8",
+        "requirements": {"numpy": "1.8", "Cython": ""},
+        "results": {"bench.time_a": 0.5, "bench.mem_b": 728},
+        "version": 1,
+    }
+    src = tmp_path / "asv" / "oldbox" / "05d283b9-py3.8.json"
+    src.parent.mkdir(parents=True)
+    src.write_text(json.dumps(v1))
+    report = reduce_paths([src], tmp_path / "results")
+    (doc,) = report.documents
+    assert doc["benchmarks"]["bench.time_a"]["results"][0]["value"] == 0.5
+    assert doc["benchmarks"]["bench.mem_b"]["results"][0]["value"] == 728
+    assert any("version 1, converted in memory by asv" in n for n in report.notes)
+    assert json.loads(src.read_text()) == v1  # the user's file is left as it was
+    (machine_file,) = (tmp_path / "results").glob("info_machine-*.json")
+    assert json.loads(machine_file.read_text())["hardware"]["memory"]["total_bytes"] == int(
+        8.2 * 1024**3
+    )
+    (env_file,) = (tmp_path / "results").glob("info_environment-*.json")
+    assert json.loads(env_file.read_text())["packages"] == {"numpy": "1.8", "Cython": "unpinned"}
+
+    v9 = {**v1, "version": 9}
+    src.write_text(json.dumps(v9))
+    with pytest.raises(ReduceError, match="newer than this asv"):
+        reduce_paths([src], tmp_path / "again")

@@ -17,7 +17,7 @@ err_console = Console(stderr=True)
 def print_report(report, out: Console = console) -> None:
     """Print what a reduce wrote and the problems it found."""
     for note in report.notes:
-        err_console.print(f"note: {note}", highlight=False, markup=False)
+        err_console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
     for path in report.results:
         out.print(f"wrote {path}", highlight=False, markup=False, soft_wrap=True)
     for path, reason in report.skipped:

@@ -24,28 +24,38 @@ import itertools
 import json
 import math
 import os
+import platform
 import re
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from zarr_benchmarks._jsonio import JSONReadError, atomic_write_many, pretty_dumps, read_json
 from zarr_benchmarks._format import SCHEMA_VERSION
+from zarr_benchmarks._jsonio import (
+    JSONReadError,
+    atomic_write_many,
+    pretty_dumps,
+    read_json,
+    sha256_id,
+)
+from zarr_benchmarks._privacy import scrub
 from zarr_benchmarks.results.schemas import SchemaError, validate
-from zarr_benchmarks.run.records import RunMeta, RunRecordError, sidecar_path
 from zarr_benchmarks.run.environment import environment_document
 from zarr_benchmarks.run.machine import (
     collect_machine_info,
     load_config,
     machine_document,
 )
+from zarr_benchmarks.run.records import RunMeta, RunRecordError, sidecar_path
 
 __all__ = [
-    "ReduceError",
     "UNITS",
+    "ReduceError",
     "ReduceReport",
     "benchmark_type",
     "find_result_files",
@@ -67,6 +77,8 @@ _PREFIX_TYPE = (
 #: unit of each benchmark type that has a fixed one
 UNITS = {"time": "seconds", "peakmem": "bytes", "mem": "bytes"}
 _HEX40 = re.compile(r"[0-9a-f]{40}")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_MACHINE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 class ReduceError(ValueError):
@@ -105,11 +117,16 @@ class ReduceReport:
         return [p for d in self.documents for p in d["problems"]]
 
 
-def result_filename(document: dict[str, Any]) -> str:
-    """``result_timestamp-<ts>_machine-<id>_environment-<id>.json`` of a result document."""
+def result_filename(document: dict[str, Any], *, with_id: bool = False) -> str:
+    """``result_timestamp-<ts>_machine-<id>_environment-<id>.json`` of a result document.
+
+    With ``with_id`` the name ends ``_id-<first 16 hex of the document's SHA-256>``
+    (the service's form), which tells apart two results of the same second.
+    """
+    suffix = f"_id-{sha256_id(document)[:16]}" if with_id else ""
     return (
         f"result_timestamp-{document['timestamp']}_machine-{document['machine_id']}"
-        f"_environment-{document['environment_id']}.json"
+        f"_environment-{document['environment_id']}{suffix}.json"
     )
 
 
@@ -183,6 +200,12 @@ def _label(name: str, params: dict[str, Any]) -> str:
 def _check_asv(data: Any, source: Path) -> None:
     if not isinstance(data, dict):
         raise ReduceError(f"{source}: not an asv result file (top level is not an object)")
+    version = data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > 2:
+        raise ReduceError(
+            f"{source}: asv result format version {version} is newer than this asv "
+            f"({_asv_version()}) understands; upgrade asv"
+        )
     missing = [k for k in ("commit_hash", "result_columns", "results") if k not in data]
     if missing:
         raise ReduceError(
@@ -191,7 +214,7 @@ def _check_asv(data: Any, source: Path) -> None:
     if data.get("version") != 2:
         raise ReduceError(
             f"{source}: unsupported asv result format version {data.get('version')!r} "
-            "(expected 2, asv 0.5/0.6)"
+            "(expected 2, asv 0.5/0.6; run `asv update` on older results)"
         )
     cols = data["result_columns"]
     if not isinstance(cols, list) or "result" not in cols:
@@ -200,6 +223,45 @@ def _check_asv(data: Any, source: Path) -> None:
         raise ReduceError(f"{source}: 'results' must be an object")
     if not isinstance(data["commit_hash"], str) or not _HEX40.fullmatch(data["commit_hash"]):
         raise ReduceError(f"{source}: 'commit_hash' is not a full 40-character git hash")
+
+
+def _asv_version() -> str:
+    try:
+        return metadata.version("asv")
+    except metadata.PackageNotFoundError:  # pragma: no cover - asv is a dependency
+        return "unknown"
+
+
+def _upgrade_asv(data: Any, source: Path, notes: list[str]) -> Any:
+    """asv's own in-memory migration of a version-1 result file (asv < 0.5) to version 2.
+
+    The user's file is left as it is (``asv update`` would rewrite it in place).
+    """
+    if not (isinstance(data, dict) and data.get("version") == 1):
+        return data
+    from asv.results import Results  # asv's own migration; loaded only for old files
+
+    try:
+        upgraded = Results.update_to_2(data)
+    except Exception as exc:  # asv raises bare KeyError/TypeError on malformed old files
+        raise ReduceError(
+            f"{source}: asv result format version 1 that asv cannot convert "
+            f"({type(exc).__name__}: {exc}); run `asv update` with asv {_asv_version()}"
+        ) from exc
+    upgraded["version"] = 2
+    notes.append(f"{source.name}: asv result format version 1, converted in memory by asv")
+    return upgraded
+
+
+#: Timestamps outside this window are clock errors (asv itself is from 2013): a
+#: ``started_at`` of 1 ms would otherwise stamp a result 1970-01-01.
+_EARLIEST_MS = int(datetime(2010, 1, 1, tzinfo=UTC).timestamp() * 1000)
+_FUTURE_SLACK_MS = 2 * 24 * 3600 * 1000
+
+
+def _plausible_ms(value: Any) -> bool:
+    latest = datetime.now(tz=UTC).timestamp() * 1000 + _FUTURE_SLACK_MS
+    return _finite(value) and _EARLIEST_MS <= value <= latest
 
 
 def reduce_asv_result(
@@ -230,6 +292,7 @@ def reduce_asv_result(
     problems: list[str] = []
     out: dict[str, Any] = {}
     started: list[int] = []
+    implausible: list[str] = []
     i_res, i_par, i_ver = cols["result"], cols.get("params"), cols.get("version")
     i_start, i_samp = cols.get("started_at"), cols.get("samples")
 
@@ -244,8 +307,10 @@ def reduce_asv_result(
         started_at = col(row, i_start)
         if meta.started_ms is not None and _finite(started_at) and started_at < meta.started_ms:
             continue  # an older run's result asv kept in the same file
-        if _finite(started_at):
+        if _plausible_ms(started_at):
             started.append(int(started_at))
+        elif started_at is not None:
+            implausible.append(name)
         entry = benchmarks.get(name)
         info: dict[str, Any] = entry if isinstance(entry, dict) else {}
         kind = benchmark_type(name, info.get("type"))
@@ -307,9 +372,19 @@ def reduce_asv_result(
         }
         if not info:
             problems.append(f"{name}: not in benchmarks.json; type and unit guessed from name")
-    when = min(started) if started else meta.started_ms or data.get("date")
-    if not _finite(when):
-        raise ReduceError(f"{source}: no usable timestamp (no started_at, no date)")
+    if implausible:
+        problems.append(
+            f"{len(implausible)} benchmark(s) with an implausible started_at (before 2010 or "
+            f"in the future), not used for the timestamp: {', '.join(implausible[:3])}"
+            + (" ..." if len(implausible) > 3 else "")
+        )
+    candidates = [meta.started_ms, data.get("date")]
+    when = min(started) if started else next((c for c in candidates if _plausible_ms(c)), None)
+    if when is None:
+        raise ReduceError(
+            f"{source}: no plausible timestamp (started_at and date missing, before 2010 "
+            "or in the future)"
+        )
     timestamp = datetime.fromtimestamp(when / 1000, tz=UTC).strftime("%Y-%m-%d-%H-%M-%S")
     return {
         "schema_version": SCHEMA_VERSION,
@@ -327,6 +402,139 @@ def reduce_asv_result(
     }
 
 
+_VERSION_TEXT = re.compile(r"\d+\.\d+(\.\d+)?")
+_PACKAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_SIZE_TEXT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)i?[bB]?\s*")
+
+
+def _count(text: Any) -> int | None:
+    try:
+        n = int(str(text).strip())
+    except ValueError:
+        return None
+    return n if n >= 1 else None
+
+
+def _memory_bytes(text: Any) -> int:
+    """asv's ``ram``: bytes (``"16000000000"``, ``8804682956.8``) or ``"8.2G"``."""
+    if isinstance(text, int | float) and not isinstance(text, bool) and math.isfinite(text):
+        return max(int(text), 0)
+    match = _SIZE_TEXT.fullmatch(str(text))
+    if not match:
+        return 0
+    scale = 1024 ** "bkmgt".index((match.group(2) or "b").lower())
+    return int(float(match.group(1)) * scale)
+
+
+def asv_origin(data: dict[str, Any], source: Path) -> dict[str, Any]:
+    """The flat machine entry an asv result was recorded with.
+
+    asv copies the machine file into every result's ``params``; the ``machine.json`` of
+    the result's folder fills what the result lacks.
+    """
+    origin: dict[str, Any] = {}
+    machine_json = source.parent / "machine.json"
+    if machine_json.is_file():
+        try:
+            loaded = read_json(machine_json)
+        except JSONReadError:
+            loaded = None
+        if isinstance(loaded, dict):
+            origin.update(loaded)
+    params = data.get("params")
+    if isinstance(params, dict):
+        origin.update(params)
+    origin.pop("version", None)
+    return origin
+
+
+def recorded_here(origin: dict[str, Any], config: dict[str, Any] | None) -> bool:
+    """Whether an asv machine entry names this computer.
+
+    A machine set up by ``zarr-benchmarks setup`` carries its ``machine_id``; plain asv
+    names the machine after the host (asv's default) or whatever the user typed.
+    """
+    ident = origin.get("machine_id")
+    if isinstance(ident, str) and _HEX64.fullmatch(ident):
+        return config is not None and ident == config.get("machine_id")
+    name = origin.get("machine")
+    if not isinstance(name, str) or not name:
+        return True  # nothing says it came from elsewhere
+    here = {socket.gethostname(), platform.node()}
+    if config is not None:
+        here.add(str(config.get("name")))
+    return name in here
+
+
+def foreign_machine(origin: dict[str, Any]) -> dict[str, Any]:
+    """A machine document built from another computer's flat asv machine entry.
+
+    Only hardware facts are kept. asv names a machine after its host by default, so
+    the name is kept only when it is a zarr-benchmarks friendly name (the entry then
+    carries a ``machine_id``); otherwise the name is derived from the id.
+    """
+    os_text = scrub(str(origin.get("os") or "unknown")).strip() or "unknown"
+    system, _, release = os_text.partition(" ")
+    arch = scrub(str(origin.get("arch") or "unknown"))
+    python = str(origin.get("python") or "")
+    max_mhz = origin.get("cpu_max_mhz")
+    try:
+        frequency_max = float(max_mhz) if max_mhz not in (None, "") else None
+    except (TypeError, ValueError):
+        frequency_max = None
+    info = {
+        "hardware": {
+            "cpu": {
+                "model": scrub(str(origin.get("cpu") or "unknown")),
+                "vendor": None,
+                "arch": arch,
+                "logical_cores": _count(origin.get("num_cpu")),
+                "physical_cores": _count(origin.get("cpu_physical_cores")),
+                "sockets": None,
+                "frequency_min_mhz": None,
+                "frequency_max_mhz": frequency_max,
+                "caches": {},
+                "flags": [],
+            },
+            "memory": {"total_bytes": _memory_bytes(origin.get("ram"))},
+            "disk": {"filesystem": None, "kind": "unknown", "removable": None, "model": None},
+            "gpu": [],
+        },
+        "os": {"system": system, "release": release.strip() or "unknown", "machine": arch},
+        "python": {
+            "implementation": "unknown",
+            "version": python if _VERSION_TEXT.fullmatch(python) else "unknown",
+        },
+    }
+    ident = origin.get("machine_id")
+    name = origin.get("machine")
+    if isinstance(ident, str) and _HEX64.fullmatch(ident) and isinstance(name, str):
+        document = machine_document(name, info)
+        document["machine_id"] = ident  # the id its own setup computed from all its facts
+        if _MACHINE_NAME.fullmatch(name):
+            return document
+    document = machine_document("Unnamed", info)
+    document["name"] = f"asv-{document['machine_id'][:12]}"
+    return document
+
+
+def foreign_environment(data: dict[str, Any], origin: dict[str, Any]) -> dict[str, Any]:
+    """An environment document from an asv result's ``requirements`` and Python version."""
+    python = str(origin.get("python") or "")
+    packages = {
+        name: str(spec) if spec not in (None, "") else "unpinned"
+        for name, spec in (data.get("requirements") or {}).items()
+        if isinstance(name, str) and _PACKAGE_NAME.fullmatch(name)
+    }
+    return environment_document(
+        {
+            "implementation": "unknown",
+            "version": python if _VERSION_TEXT.fullmatch(python) else "unknown",
+        },
+        packages,
+    )
+
+
 class _Context:
     """Per-call caches (benchmarks.json per folder, current machine/environment)."""
 
@@ -334,6 +542,15 @@ class _Context:
         self._benchmarks: dict[Path, dict[str, Any]] = {}
         self._machine = machine
         self._environment = environment
+        #: when the caller names the machine, every file without a run record is its
+        self.machine_given = machine is not None
+        self._config: dict[str, Any] | None = None
+        self._config_loaded = False
+
+    def config(self) -> dict[str, Any] | None:
+        if not self._config_loaded:
+            self._config, self._config_loaded = load_config(), True
+        return self._config
 
     def benchmarks_for(self, source: Path) -> dict[str, Any]:
         for folder in (source.parent.parent, source.parent):
@@ -353,7 +570,7 @@ class _Context:
 
     def current_machine(self) -> dict[str, Any]:
         if self._machine is None:
-            config = load_config()
+            config = self.config()
             name = config["name"] if config else "Unnamed"
             self._machine = machine_document(name, collect_machine_info("."))
         return self._machine
@@ -427,6 +644,7 @@ def _prepare_one(
         data = read_json(source)
     except JSONReadError as exc:
         raise ReduceError(str(exc)) from exc
+    data = _upgrade_asv(data, source, notes)
     _check_asv(data, source)
     file_meta = meta
     if file_meta is None:
@@ -438,10 +656,20 @@ def _prepare_one(
                 raise ReduceError(str(exc)) from exc
         else:
             file_meta = RunMeta(preset="unknown")
-            notes.append(
-                f"{source.name}: no zarr-benchmarks run record; dirty/preset unknown, "
-                "machine and environment taken from this computer"
-            )
+            origin = asv_origin(data, source)
+            if ctx.machine_given or recorded_here(origin, ctx.config()):
+                notes.append(
+                    f"{source.name}: no zarr-benchmarks run record; dirty/preset unknown, "
+                    "machine and environment taken from this computer"
+                )
+            else:
+                file_meta.machine = foreign_machine(origin)
+                file_meta.environment = foreign_environment(data, origin)
+                notes.append(
+                    f"{source.name}: no zarr-benchmarks run record; recorded on another "
+                    "machine, so machine and environment are taken from the asv file "
+                    "(hardware and package versions only)"
+                )
     mdoc = file_meta.machine or ctx.current_machine()
     edoc = file_meta.environment or ctx.current_environment()
     doc = reduce_asv_result(
@@ -481,9 +709,23 @@ def write(reduced: Sequence[ReducedFile], output: str | os.PathLike[str]) -> Red
         if not path.is_file():  # same id means same content: write once
             pending.append((path, pretty_dumps(doc)))
         report.infos.append(path)
-    for r in reduced:
-        pending.append((out / r.filename, pretty_dumps(r.document)))
-        report.results.append(out / r.filename)
+    texts = [pretty_dumps(r.document) for r in reduced]
+    claims: dict[str, set[str]] = {}
+    for r, text in zip(reduced, texts, strict=True):
+        claims.setdefault(r.filename, set()).add(text)
+    for r, text in zip(reduced, texts, strict=True):
+        name = r.filename
+        existing = out / name
+        # Never let one result replace another: results of the same second (same
+        # machine and environment) get their content id in the name.
+        if len(claims[name]) > 1 or (existing.is_file() and existing.read_text() != text):
+            name = result_filename(r.document, with_id=True)
+            report.notes.append(
+                f"{r.source.name}: another result has the same timestamp, machine and "
+                f"environment; written as {name}"
+            )
+        pending.append((out / name, text))
+        report.results.append(out / name)
         report.documents.append(r.document)
     atomic_write_many(pending)
     return report
@@ -512,6 +754,6 @@ def reduce_paths(
     skipped: list[tuple[Path, str]] | None = [] if skip_bad else None
     reduced, notes = prepare(files, machine, environment, meta, skipped)
     report = write(reduced, output)
-    report.notes = notes
+    report.notes = notes + report.notes
     report.skipped = skipped or []
     return report
