@@ -19,6 +19,7 @@ from report_helpers import (
     LZ4,
     NONE,
     ZSTD,
+    array_bytes,
     environment_doc,
     expected_mb_s,
     machine_doc,
@@ -125,7 +126,11 @@ def test_recommendations_per_modality_and_profile(tmp_path):
 def built(tmp_path_factory) -> tuple[Path, dict, str]:
     root = tmp_path_factory.mktemp("report")
     write_standard(root / "results")
-    res = runner.invoke(app, ["report", str(root / "results"), "--output", str(root / "out")])
+    # no machine set up here: no machine is labelled this machine or reference
+    env = {"XDG_CONFIG_HOME": str(root / "config")}
+    res = runner.invoke(
+        app, ["report", str(root / "results"), "--output", str(root / "out")], env=env
+    )
     assert res.exit_code == 0, res.output
     out = root / "out"
     data = json.loads((out / "report.json").read_text())
@@ -224,7 +229,7 @@ def test_report_html_lists_provenance_and_recommendations(built):
     assert "bench_write.Write.time_write" in html  # the failed entry is listed as a problem
     table = html[html.index('id="recommendations-table"') :]
     table = table[: table.index("</table>")]
-    rows = re.findall(r'<tr data-modality="([^"]+)" data-profile="([^"]+)">', table)
+    rows = re.findall(r'<tr data-modality="([^"]+)" data-profile="([^"]+)"', table)
     assert ("ct", "archival") in rows and ("light_sheet", "balanced") in rows
     assert len(rows) == 10  # 2 modalities x 5 profiles
     assert not re.search(r"https?://", html.replace("https://zarr-benchmarks.invalid", ""))
@@ -355,3 +360,87 @@ def test_report_escapes_names_from_result_files(tmp_path):
     assert "<i>CPU</i>" not in html
     for svg in (tmp_path / "out" / "figures").glob("*.svg"):
         ET.parse(svg)  # still well-formed XML
+
+
+# ------------------------------------------------------- results kept apart, reference marked
+
+
+def _local_machine(config_home: Path, machine: dict) -> None:
+    folder = config_home / "zarr-benchmarks"
+    folder.mkdir(parents=True)
+    (folder / "machine.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "name": machine["name"],
+                "machine_id": machine["machine_id"],
+                "document": machine,
+            }
+        )
+    )
+
+
+def test_report_keeps_presets_and_sizes_apart_and_marks_reference(tmp_path):
+    # HappySun is this machine (quick preset, tiny arrays); QuietMoon is a reference
+    # machine with quick results and a default-preset run at the small size, 100x the
+    # time (as small arrays are bigger): pooled together, QuietMoon would look slow.
+    docs = write_standard(tmp_path / "results")
+    a, b = docs["machines"]
+    default_b = result_doc(
+        b,
+        docs["environment"],
+        "2026-01-03-00-00-00",
+        {k: (tw * 100, tr * 100, r) for k, (tw, tr, r) in CASES_A.items() if k[0] == "ct"},
+        preset="default",
+    )
+    write_docs(tmp_path / "results", [default_b])
+    _local_machine(tmp_path / "config", a)
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app,
+        ["report", str(tmp_path / "results"), "-o", str(out)],
+        env={"XDG_CONFIG_HOME": str(tmp_path / "config")},
+    )
+    assert res.exit_code == 0, res.output
+    assert "quick preset, tiny arrays: 2 machine(s) (reference, this machine)" in res.output
+    assert "default preset, small arrays: 1 machine(s) (reference)" in res.output
+    data = json.loads((out / "report.json").read_text())
+    html = (out / "index.html").read_text()
+
+    ct = {(s["preset"], s["size"]): s for s in data["sections"] if s["id"] == "ct"}
+    assert set(ct) == {("quick", "tiny"), ("default", "small")}
+    roles = {m["name"]: m["role"] for m in ct["quick", "tiny"]["machines"]}
+    assert roles == {
+        "HappySun (this machine)": "this machine",
+        "QuietMoon (reference)": "reference",
+    }
+    assert [m["name"] for m in ct["default", "small"]["machines"]] == ["QuietMoon (reference)"]
+    # The across-machines chart compares the quick results only, labelled; the default
+    # run of one machine has nothing to be compared with.
+    assert ct["default", "small"]["across"] is None
+    across = next(f for f in data["figures"] if f["name"] == ct["quick", "tiny"]["across"])
+    assert sorted(across["series"]["panels"]["write"]) == [
+        "HappySun (this machine)",
+        "QuietMoon (reference)",
+    ]
+    moon = across["series"]["panels"]["write"]["QuietMoon (reference)"]
+    assert moon[across["series"]["codecs"].index(LZ4)] == pytest.approx(expected_mb_s("ct", 0.04))
+
+    # Recommendations are ranked per preset and size: never averaged across them.
+    recs = {(r["modality"], r["preset"], r["profile"]): r for r in data["recommendations"]}
+    quick = recs["ct", "quick", "balanced"]
+    assert quick["size"] == "tiny" and quick["machines"] == 2
+    assert quick["write_mb_s"] == pytest.approx(
+        (expected_mb_s("ct", 0.02) + expected_mb_s("ct", 0.04)) / 2
+    )
+    default = recs["ct", "default", "balanced"]
+    assert default["size"] == "small" and default["machines"] == 1
+    assert default["write_mb_s"] == pytest.approx(expected_mb_s("ct", 2.0, "small"))
+
+    # Each section's header pairs its one size with its one byte count.
+    small_mb = f"{array_bytes('ct', 'small') / 1e6:,.1f} MB"
+    tiny_mb = f"{array_bytes('ct', 'tiny') / 1e6:,.1f} MB"
+    assert f"Preset default, array size small ({small_mb} uncompressed)" in html
+    assert f"Preset quick, array size tiny ({tiny_mb} uncompressed)" in html
+    assert "Quick preset: a smoke test on tiny arrays" in html
+    assert "(reference)" in html and "this machine" in html

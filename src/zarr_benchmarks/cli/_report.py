@@ -23,23 +23,36 @@ def report(
         typer.Option("--output", "-o", help="Folder for index.html, report.json and figures/."),
     ] = Path("report"),
 ) -> None:
-    """Write an HTML report (PNG and SVG figures, tables, recommendations)."""
+    """Write an HTML report (PNG and SVG figures, tables, recommendations).
+
+    Results are shown per modality, preset and array size (never averaged across
+    them); results from machines other than this one (`zarr-benchmarks setup`) are
+    labelled reference results.
+    """
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         fail("the report needs matplotlib: pip install 'zarr-benchmarks[report]'", 1)
     from zarr_benchmarks.analyse.report import ReportInputError, build_report
+    from zarr_benchmarks.run.machine import MachineError, load_config
 
     if output.exists() and not output.is_dir():
         fail(f"--output {output}: exists and is not a folder")
     try:
-        out = build_report(results_dir, output)
+        config = load_config()
+    except MachineError as exc:
+        fail(str(exc), 1)
+    local = str(config["machine_id"]) if config and config.get("machine_id") else None
+    try:
+        out = build_report(results_dir, output, local_machine_id=local)
     except ReportInputError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"could not write the report into {output}: {exc.strerror or exc}", 1)
     for note in out.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
+    for line in out.kept_apart:
+        console.print(line, highlight=False, markup=False)
     console.print(
         f"wrote {out.index} ({len(out.figures)} figure files) and {out.data.name}",
         highlight=False,

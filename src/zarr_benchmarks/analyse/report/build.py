@@ -21,7 +21,13 @@ from zarr_benchmarks.analyse.report import views
 from zarr_benchmarks.analyse.report.html import render_report
 from zarr_benchmarks.analyse.report.pareto import pareto_front
 from zarr_benchmarks.analyse.report.recommend import recommend
-from zarr_benchmarks.analyse.report.table import ReportInputError, ResultSet, latest, load_results
+from zarr_benchmarks.analyse.report.table import (
+    Record,
+    ReportInputError,
+    ResultSet,
+    latest,
+    load_results,
+)
 from zarr_benchmarks.data.dataset_types import CompressionProfile
 from zarr_benchmarks.data.modalities import get_modality
 
@@ -38,6 +44,8 @@ class ReportOutput:
     data: Path
     figures: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: one line per group of results shown apart (preset, size, machines and roles)
+    kept_apart: list[str] = field(default_factory=list)
 
 
 def _slug(text: str) -> str:
@@ -52,7 +60,8 @@ def _modality_title(modality: str) -> str:
         return modality
 
 
-def _provenance(rs: ResultSet) -> dict[str, Any]:
+def _provenance(rs: ResultSet, roles: dict[str, str] | None = None) -> dict[str, Any]:
+    roles = roles or {}
     by_machine: dict[str, int] = defaultdict(int)
     by_env: dict[str, int] = defaultdict(int)
     commits: dict[str, dict[str, Any]] = {}
@@ -76,6 +85,7 @@ def _provenance(rs: ResultSet) -> dict[str, Any]:
             {
                 "id": mid,
                 "name": rs.machine_name(mid),
+                "role": roles.get(mid),
                 "cpu": cpu.get("model") or "—",
                 "cores": cpu.get("logical_cores"),
                 "memory": (hw.get("memory") or {}).get("total_bytes"),
@@ -113,7 +123,10 @@ def _provenance(rs: ResultSet) -> dict[str, Any]:
         }
         for c in sorted(commits.values(), key=lambda c: max(c["timestamps"]))
     ]
-    results = sorted(rs.results.values(), key=lambda r: (r["timestamp"], r["id"]))
+    results = [
+        {**r, "role": roles.get(str(r["machine_id"]))}
+        for r in sorted(rs.results.values(), key=lambda r: (r["timestamp"], r["id"]))
+    ]
     return {
         "machines": machines,
         "environments": environments,
@@ -122,27 +135,74 @@ def _provenance(rs: ResultSet) -> dict[str, Any]:
     }
 
 
-def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
-    """Draw every figure into ``figures_dir`` and return the template context."""
+#: array sizes, smallest first (the order sections of one modality are shown in)
+_SIZE_ORDER = {"tiny": 0, "small": 1, "medium": 2, "large": 3}
 
-    recs = latest(rs.records)
-    colours = F.codec_colours([r.codec for r in recs if r.codec])
-    names = {m: rs.machine_name(m) for m in {r.machine_id for r in recs}}
-    modalities = sorted({r.modality for r in recs if r.modality})
+
+def _group_key(preset: str, size: str) -> tuple[int, str, str]:
+    return (_SIZE_ORDER.get(size, len(_SIZE_ORDER)), size, preset)
+
+
+def machine_roles(rs: ResultSet, local_machine_id: str | None) -> dict[str, str]:
+    """``machine id -> "this machine" | "reference"``; empty without a local machine.
+
+    Results from any machine but this one (e.g. the repository's committed results)
+    are reference results: shown, and labelled, beside this machine's own.
+    """
+    if not local_machine_id:
+        return {}
+    ids = {str(r["machine_id"]) for r in rs.results.values()}
+    return {m: "this machine" if m == local_machine_id else "reference" for m in ids}
+
+
+def report_context(
+    rs: ResultSet, figures_dir: Path, local_machine_id: str | None = None
+) -> dict[str, Any]:
+    """Draw every figure into ``figures_dir`` and return the template context.
+
+    Results are kept apart by what they measured: one section per modality, preset and
+    array size, so a quick run on tiny arrays is never drawn or averaged beside a
+    default run on small arrays.  With ``local_machine_id``, every machine is labelled
+    ``this machine`` or ``reference``.
+    """
+
+    roles = machine_roles(rs, local_machine_id)
+    every = latest_per_group(rs.records)
+    colours = F.codec_colours([r.codec for r in every if r.codec])
+    names = {}
+    for m in {r.machine_id for r in every}:
+        role = roles.get(m)
+        names[m] = f"{rs.machine_name(m)} ({role})" if role else rs.machine_name(m)
+    groups = sorted(
+        {(r.modality, r.preset, r.size) for r in every if r.modality},
+        key=lambda g: (g[0], *_group_key(g[1], g[2])),
+    )
+    per_modality: dict[str, int] = defaultdict(int)
+    for modality, _, _ in groups:
+        per_modality[modality] += 1
     sections = []
     drawn: list[F.FigureInfo] = []
-    for modality in modalities:
+    for modality, preset, size in groups:
+        # the group's records, and the machine-wide ones (memory copy) of the same run kind
+        recs = [
+            r
+            for r in every
+            if r.preset == preset and r.size == size and r.modality in (modality, None)
+        ]
         mod_recs = [r for r in recs if r.modality == modality]
+        # file names stay as before when a modality has one group (links keep working)
+        suffix = "" if per_modality[modality] == 1 else f"_{_slug(preset)}-{_slug(size)}"
         machine_ids = sorted({r.machine_id for r in mod_recs}, key=lambda m: (names[m], m))
-        sizes = sorted({r.size for r in mod_recs})
         nbytes = sorted({r.nbytes for r in mod_recs if r.nbytes})
+        at = f"{preset} preset, {size}"
         per_machine = []
         for mid in machine_ids:
             mname = names[mid]
-            tag = f"{_slug(modality)}_{_slug(mname)}_{mid[:8]}"
+            tag = f"{_slug(modality)}_{_slug(rs.machine_name(mid))}_{mid[:8]}{suffix}"
             entry: dict[str, Any] = {
                 "id": mid,
                 "name": mname,
+                "role": roles.get(mid),
                 "scatter": None,
                 "points": [],
                 "heatmap": None,
@@ -153,7 +213,7 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
                 entry["scatter"] = F.scatter_figure(
                     figures_dir,
                     f"scatter_{tag}",
-                    f"{modality}: compression ratio vs throughput on {mname}",
+                    f"{modality} ({at}): compression ratio vs throughput on {mname}",
                     panels,
                     colours,
                 )
@@ -163,7 +223,7 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
                 entry["heatmap"] = F.heatmap_figure(
                     figures_dir,
                     f"heatmap_{tag}",
-                    f"{modality}: throughput by chunk layout and codec on {mname}",
+                    f"{modality} ({at}): throughput by chunk layout and codec on {mname}",
                     chunks,
                     codecs,
                     grids,
@@ -180,7 +240,8 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
                     "figure": F.ceiling_figure(
                         figures_dir,
                         f"ceiling_{tag}",
-                        f"{modality}: Zarr ({layout or 'no layout'}) vs raw codec on {mname}",
+                        f"{modality} ({at}): Zarr ({layout or 'no layout'}) vs raw codec "
+                        f"on {mname}",
                         [r["codec"] for r in rows],
                         bars,
                         memcopy,
@@ -205,8 +266,8 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
         if layout and n_machines >= 2:
             across = F.machines_figure(
                 figures_dir,
-                f"machines_{_slug(modality)}",
-                f"{modality}: the same benchmark on each machine (chunks {layout})",
+                f"machines_{_slug(modality)}{suffix}",
+                f"{modality} ({at}): the same benchmark on each machine (chunks {layout})",
                 codecs,
                 machine_panels,
             )
@@ -214,17 +275,22 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
         sections.append(
             {
                 "id": modality,
-                "anchor": _slug(modality),
+                "anchor": f"{_slug(modality)}{suffix.replace('_', '-')}",
                 "title": _modality_title(modality),
-                "sizes": sizes,
+                "preset": preset,
+                "size": size,
+                # one size per section: label and figure always pair up
+                "sizes": [size],
                 "nbytes": nbytes,
+                "quick": preset == "quick",
+                "roles": sorted({roles[m] for m in machine_ids if m in roles}),
                 "machines": per_machine,
                 "across": across,
                 "across_layout": layout,
                 "n_machines": n_machines,
             }
         )
-    recommendations = recommend(recs)
+    recommendations = recommend(every)
     profiles = [
         {"profile": p.value, "goal": p.goal, "codecs": list(p.codecs)} for p in CompressionProfile
     ]
@@ -232,7 +298,7 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
         "title": "zarr-benchmarks report",
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "notes": list(rs.notes),
-        "provenance": _provenance(rs),
+        "provenance": _provenance(rs, roles),
         "sections": sections,
         "recommendations": recommendations,
         "profiles": profiles,
@@ -241,6 +307,18 @@ def report_context(rs: ResultSet, figures_dir: Path) -> dict[str, Any]:
         # release histories need the results folder: build_report fills them in
         "histories": [],
     }
+
+
+def latest_per_group(records: list[Record]) -> list[Record]:
+    """The newest record per machine, benchmark and parameters *within each preset/size*.
+
+    A machine that ran the quick preset (tiny arrays) after the default one (small
+    arrays) keeps both: they measure different things, so neither replaces the other.
+    """
+    by_group: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    for r in records:
+        by_group[(r.preset, r.size)].append(r)
+    return [r for group in by_group.values() for r in latest(group)]
 
 
 def _point_table(panels: dict[str, list]) -> list[dict[str, Any]]:
@@ -336,9 +414,14 @@ def history_sections(results_dir: Path, figures_dir: Path) -> list[dict[str, Any
 
 
 def build_report(
-    results_dir: str | os.PathLike[str], output: str | os.PathLike[str]
+    results_dir: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    local_machine_id: str | None = None,
 ) -> ReportOutput:
     """Write ``index.html``, ``report.json`` and ``figures/*.png|svg`` into ``output``.
+
+    ``local_machine_id`` (this machine's id, from ``zarr-benchmarks setup``) labels
+    every other machine's results as reference results.
 
     Figures are drawn into a fresh folder beside the output and swapped in at the end,
     and the page is written atomically, so a failure leaves the previous report intact.
@@ -356,7 +439,7 @@ def build_report(
     if staging.exists():
         shutil.rmtree(staging)
     try:
-        context = report_context(rs, staging)
+        context = report_context(rs, staging, local_machine_id)
         context["histories"] = history_sections(Path(results_dir), staging)
         context["figures"] += [f for h in context["histories"] for f in h["figures"]]
         html = render_report(context)
@@ -376,6 +459,19 @@ def build_report(
         "notes": context["notes"],
         "figures": context["figures"],
         "recommendations": context["recommendations"],
+        # what each section compares: one modality at one preset and size
+        "sections": [
+            {
+                "id": sec["id"],
+                "preset": sec["preset"],
+                "size": sec["size"],
+                "machines": [
+                    {"id": m["id"], "name": m["name"], "role": m["role"]} for m in sec["machines"]
+                ],
+                "across": sec["across"].name if sec["across"] else None,
+            }
+            for sec in context["sections"]
+        ],
         "records": [r.to_json() for r in rs.records],
     }
     data_path = atomic_write_json(out / "report.json", json_safe(data))
@@ -385,4 +481,22 @@ def build_report(
         data=data_path,
         figures=sorted(final.iterdir()),
         notes=list(rs.notes),
+        kept_apart=_kept_apart_lines(data["sections"]),
     )
+
+
+def _kept_apart_lines(sections: list[dict[str, Any]]) -> list[str]:
+    """``preset/size: N machine(s) (roles)`` per group, when there is more than one."""
+    groups: dict[tuple[str, str], dict[str, str | None]] = {}
+    for sec in sections:
+        machines = groups.setdefault((sec["preset"], sec["size"]), {})
+        for m in sec["machines"]:
+            machines[m["id"]] = m["role"]
+    if len(groups) < 2:
+        return []
+    lines = ["shown apart (never averaged together):"]
+    for (preset, size), machines in groups.items():
+        roles = sorted({r for r in machines.values() if r})
+        role_text = f" ({', '.join(roles)})" if roles else ""
+        lines.append(f"  {preset} preset, {size} arrays: {len(machines)} machine(s){role_text}")
+    return lines

@@ -1,6 +1,9 @@
 """Per-modality recommendations for each compression profile, from measured results.
 
-Each ``(modality, codec, chunks)`` combination gets three figures pooled over the
+Results are kept apart by what they measured: each ``(modality, preset, array size)``
+group is ranked on its own, so figures of tiny smoke-test arrays never pool with (or
+average into) figures of the default preset's small arrays.  Within a group each
+``(codec, chunks)`` combination gets three figures pooled over the
 machines that measured it (the median of each machine's newest value): compression
 ratio, write MB/s and read MB/s.  Candidates are the profile's own codecs
 (:attr:`CompressionProfile.codecs`) that were measured; when none was, every measured
@@ -26,13 +29,13 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from zarr_benchmarks.analyse.report.table import Record
 from zarr_benchmarks.data.dataset_types import CompressionProfile
 
-__all__ = ["Combination", "Recommendation", "combinations", "recommend"]
+__all__ = ["Best", "Combination", "Recommendation", "best_per_goal", "combinations", "recommend"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class Combination:
     write_mb_s: float | None
     read_mb_s: float | None
     machines: int
+    #: the preset and array size every pooled figure was measured at
+    preset: str = ""
+    size: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class Recommendation:
     storage: str = "as measured (local disk)"
     #: why this codec, in one sentence
     reason: str = ""
+    #: the preset and array size of the group ranked (never pooled across groups)
+    preset: str = ""
+    size: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON form."""
@@ -79,8 +88,12 @@ def _pool(values: list[float]) -> float | None:
 
 
 def combinations(records: Iterable[Record]) -> list[Combination]:
-    """Pool ``write``/``read``/``ratio`` records (newest per machine) per combination."""
-    by_key: dict[tuple[str, str, str], dict[str, dict[str, float]]] = defaultdict(
+    """Pool ``write``/``read``/``ratio`` records (newest per machine) per combination.
+
+    A combination is a modality, codec and chunk layout *at one preset and array size*:
+    the same codec measured at two sizes is two combinations, never one average.
+    """
+    by_key: dict[tuple[str, str, str, str, str], dict[str, dict[str, float]]] = defaultdict(
         lambda: defaultdict(dict)
     )
     for r in records:
@@ -89,9 +102,10 @@ def combinations(records: Iterable[Record]) -> list[Combination]:
         value = r.value if r.metric == "ratio" else r.mb_s
         if value is None or not math.isfinite(value):
             continue
-        by_key[(r.modality, r.codec, r.chunks)][r.metric][r.machine_id] = value
+        key = (r.modality, r.preset, r.size, r.codec, r.chunks)
+        by_key[key][r.metric][r.machine_id] = value
     out = []
-    for (modality, codec, chunks), metrics in sorted(by_key.items()):
+    for (modality, preset, size, codec, chunks), metrics in sorted(by_key.items()):
         machines = set().union(*(m.keys() for m in metrics.values()))
         out.append(
             Combination(
@@ -102,6 +116,8 @@ def combinations(records: Iterable[Record]) -> list[Combination]:
                 write_mb_s=_pool(list(metrics.get("write", {}).values())),
                 read_mb_s=_pool(list(metrics.get("read", {}).values())),
                 machines=len(machines),
+                preset=preset,
+                size=size,
             )
         )
     return out
@@ -116,9 +132,7 @@ def _on_storage(c: Combination, storage_mb_s: float | None) -> Combination:
     def eff(v: float | None) -> float | None:
         return None if v is None or v <= 0 else 1 / (1 / v + 1 / (ratio * storage_mb_s))
 
-    return Combination(
-        c.modality, c.codec, c.chunks, c.ratio, eff(c.write_mb_s), eff(c.read_mb_s), c.machines
-    )
+    return replace(c, write_mb_s=eff(c.write_mb_s), read_mb_s=eff(c.read_mb_s))
 
 
 def _reason(goal: str, top: Combination, storage: str, scored: list[Any]) -> str:
@@ -153,7 +167,7 @@ def _score(goal: str, c: Combination, best: dict[str, float]) -> tuple[float, ..
 
 
 def recommend(records: Iterable[Record], storage_mb_s: float | None = None) -> list[Recommendation]:
-    """One :class:`Recommendation` per modality and profile that has measured data.
+    """One :class:`Recommendation` per modality, preset/size group and profile with data.
 
     Parameters
     ----------
@@ -166,10 +180,10 @@ def recommend(records: Iterable[Record], storage_mb_s: float | None = None) -> l
 
     storage = f"on {storage_mb_s:g} MB/s storage" if storage_mb_s else "as measured (local disk)"
     combos = [_on_storage(c, storage_mb_s) for c in combinations(records)]
-    modalities = sorted({c.modality for c in combos})
+    groups = sorted({(c.modality, c.preset, c.size) for c in combos})
     out: list[Recommendation] = []
-    for modality in modalities:
-        mine = [c for c in combos if c.modality == modality]
+    for modality, preset, size in groups:
+        mine = [c for c in combos if (c.modality, c.preset, c.size) == (modality, preset, size)]
         for profile in CompressionProfile:
             wanted = set(profile.codecs)
             candidates = [c for c in mine if c.codec in wanted]
@@ -202,6 +216,72 @@ def recommend(records: Iterable[Record], storage_mb_s: float | None = None) -> l
                     basis=basis,
                     storage=storage,
                     reason=_reason(profile.goal, top, storage, scored),
+                    preset=preset,
+                    size=size,
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class Best:
+    """The best measured codec of one modality and group for one goal."""
+
+    modality: str
+    preset: str
+    size: str
+    #: ``write``, ``read``, ``compression`` or ``balanced``
+    goal: str
+    codec: str
+    chunks: str
+    ratio: float | None
+    write_mb_s: float | None
+    read_mb_s: float | None
+    #: how many codec/chunks combinations were measured
+    candidates: int
+
+
+#: goal -> what a user reads
+GOAL_TITLES = {
+    "write": "fastest write",
+    "read": "fastest read",
+    "compression": "best ratio",
+    "balanced": "balanced",
+}
+
+
+def best_per_goal(records: Iterable[Record]) -> list[Best]:
+    """The best combination per modality, preset/size group and goal, among all measured.
+
+    Unlike :func:`recommend`, no profile narrows the candidates: this is what a run
+    found (the run summary's headline).  ``balanced`` is the geometric mean of ratio,
+    write and read MB/s, each relative to the best measured value.
+    """
+    combos = combinations(records)
+    out: list[Best] = []
+    for modality, preset, size in sorted({(c.modality, c.preset, c.size) for c in combos}):
+        mine = [c for c in combos if (c.modality, c.preset, c.size) == (modality, preset, size)]
+        best = {
+            k: max((getattr(c, k) or 0.0 for c in mine), default=0.0) or 1.0
+            for k in ("ratio", "write_mb_s", "read_mb_s")
+        }
+        for goal in GOAL_TITLES:
+            scored = [(s, c) for c in mine if (s := _score(goal, c, best)) is not None]
+            if not scored:
+                continue
+            _, top = max(scored, key=lambda sc: (sc[0], sc[1].codec, sc[1].chunks))
+            out.append(
+                Best(
+                    modality,
+                    preset,
+                    size,
+                    goal,
+                    top.codec,
+                    top.chunks,
+                    top.ratio,
+                    top.write_mb_s,
+                    top.read_mb_s,
+                    len(mine),
                 )
             )
     return out
