@@ -67,7 +67,8 @@ def service() -> Iterator[tuple[Service, str]]:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def bare_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty HOME: no machine set up."""
     h = tmp_path / "home"
     h.mkdir()
     for key in list(os.environ):
@@ -75,6 +76,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(key)
     monkeypatch.setenv("HOME", str(h))
     return h
+
+
+@pytest.fixture
+def home(bare_home: Path, reduced: Path) -> Path:
+    """A HOME where the machine of the ``reduced`` results is set up (as `setup` does)."""
+    machine = json.loads(next(reduced.glob("info_machine-*.json")).read_text())
+    config = {"schema_version": 1, "name": machine["name"], "machine_id": machine["machine_id"]}
+    atomic_write_json(
+        bare_home / ".config" / "zarr-benchmarks" / "machine.json",
+        {**config, "document": machine},
+    )
+    return bare_home
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +200,7 @@ def test_invalid_file_refused_before_anything_is_sent(
 
 def _cli(home: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "ZARR_BENCHMARKS_"))}
-    env.update(HOME=str(home), COLUMNS="200", NO_COLOR="1", **extra_env)
+    env.update({"HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1", **extra_env})
     return subprocess.run(
         [sys.executable, "-m", "zarr_benchmarks", "upload", *args],
         env=env,
@@ -240,3 +253,63 @@ def test_persistent_5xx_fails_after_attempts_and_caps_retry_after(
     ((path, why),) = outcome.failed
     assert path == result and why == "HTTP 503 down after 3 attempts"
     assert len(app.requests) == 3
+
+
+def _other_machine(reduced: Path, folder: Path) -> tuple[list[Path], list[Path]]:
+    """``reduced`` copied into ``folder`` plus a result and machine file of another machine.
+
+    Returns ``(this machine's files, the other machine's files)``.
+    """
+    mine = [Path(shutil.copy(f, folder / f.name)) for f in _files(reduced)]
+    machine = json.loads(next(reduced.glob("info_machine-*.json")).read_text())
+    other = {**machine, "name": "ReferenceBox", "machine_id": "e" * 64}
+    result_src = next(reduced.glob("result_*.json"))
+    result = json.loads(result_src.read_text())
+    result["machine_id"] = other["machine_id"]
+    name = result_src.name.replace(machine["machine_id"], other["machine_id"])
+    theirs = [
+        atomic_write_json(folder / name, result),
+        atomic_write_json(folder / f"info_machine-{other['machine_id']}.json", other),
+    ]
+    return mine, theirs
+
+
+def test_only_this_machines_results_are_sent(service, home: Path, reduced: Path, tmp_path: Path):
+    app, url = service
+    mine, theirs = _other_machine(reduced, tmp_path)
+    machine_id = json.loads(next(reduced.glob("info_machine-*.json")).read_text())["machine_id"]
+    outcome = Uploader(url).upload(sorted(tmp_path.glob("*.json")), machine_id=machine_id)
+    assert sorted(outcome.accepted) == sorted(mine)
+    assert sorted(p for p, _ in outcome.skipped) == sorted(theirs)
+    assert any("another machine" in why for _, why in outcome.skipped)
+    sent = [json.loads(r["body"]) for r in app.requests]
+    assert {d.get("machine_id") for d in sent if d["kind"] != "environment"} == {machine_id}
+
+
+def test_cli_upload_skips_other_machines_and_says_why(service, home: Path, reduced: Path, tmp_path):
+    app, url = service
+    folder = tmp_path / "results"
+    folder.mkdir()
+    mine, theirs = _other_machine(reduced, folder)
+    proc = _cli(home, str(folder), "--url", url, COLUMNS="80")
+    assert proc.returncode == 0, proc.stderr
+    assert f"{len(mine)} uploaded, 2 skipped" in proc.stdout
+    assert "skipped 1 file(s): result of another machine" in proc.stdout
+    assert "skipped 1 file(s): machine file of another machine" in proc.stdout
+    # every file name printed whole on one line, even at 80 columns
+    lines = proc.stdout.splitlines()
+    for path in [*mine, *theirs]:
+        assert any(line.strip().endswith(path.name) for line in lines), path.name
+    assert len(app.requests) == len(mine)
+    # --all-machines sends the others too (this machine's are known already)
+    again = _cli(home, str(folder), "--url", url, "--all-machines")
+    assert again.returncode == 0, again.stderr
+    assert f"2 uploaded, {len(mine)} skipped" in again.stdout
+    assert len(app.requests) == len(mine) + 2
+
+
+def test_cli_upload_without_a_machine_set_up_exit_2(bare_home: Path, reduced: Path) -> None:
+    proc = _cli(bare_home, str(reduced), "--url", f"http://127.0.0.1:{_free_port()}")
+    assert proc.returncode == 2
+    assert "zarr-benchmarks setup" in proc.stderr and "--all-machines" in proc.stderr
+    assert "Traceback" not in proc.stderr

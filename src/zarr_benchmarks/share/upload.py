@@ -8,6 +8,10 @@
 * Accepted files are recorded by content hash (SHA-256 of the file bytes) per service URL
   in ``~/.cache/zarr-benchmarks/uploaded.json`` (``$XDG_CACHE_HOME`` honoured), so nothing
   is uploaded twice. Quick results are never uploaded.
+* Only this machine's results are sent when ``machine_id`` is given (the CLI's default,
+  from the machine file ``zarr-benchmarks setup`` writes): results of other machines
+  (e.g. the reference results committed to the repository), their machine files and
+  environment files no result to send refers to are skipped, each with the reason.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ __all__ = [
     "UploadOutcome",
     "Uploader",
     "collect_upload_files",
+    "only_machine",
     "record_path",
     "service_url",
 ]
@@ -103,6 +108,37 @@ def prepare(paths: Sequence[Path]) -> list[Prepared]:
         prepared.append(Prepared(path, body, document, sha256_hex(body)))
     prepared.sort(key=lambda p: (_KIND_ORDER[p.document["kind"]], p.path.name))
     return prepared
+
+
+OTHER_MACHINE = "result of another machine (e.g. a committed reference result): not this machine's"
+
+
+def only_machine(
+    prepared: Sequence[Prepared], machine_id: str
+) -> tuple[list[Prepared], list[tuple[Path, str]]]:
+    """``(kept, skipped)``: the files of ``machine_id``'s results, and the others with why.
+
+    Kept: results measured on the machine, its machine file, and the environment files
+    those results refer to. Skipped: results and machine files of other machines, and
+    environment files only other machines' results refer to.
+    """
+    kept: list[Prepared] = []
+    skipped: list[tuple[Path, str]] = []
+    environments = {
+        p.document.get("environment_id")
+        for p in prepared
+        if p.document["kind"] == "result" and p.document.get("machine_id") == machine_id
+    }
+    for item in prepared:
+        kind, doc = item.document["kind"], item.document
+        if kind in ("result", "machine") and doc.get("machine_id") != machine_id:
+            why = OTHER_MACHINE if kind == "result" else "machine file of another machine"
+            skipped.append((item.path, why))
+        elif kind == "environment" and doc.get("environment_id") not in environments:
+            skipped.append((item.path, "environment of no result of this machine"))
+        else:
+            kept.append(item)
+    return kept, skipped
 
 
 @dataclass
@@ -251,8 +287,13 @@ class Uploader:
         self,
         paths: Sequence[Path],
         note: Callable[[str], None] = lambda _m: None,
+        machine_id: str | None = None,
     ) -> UploadOutcome:
         """Upload files (validated first); quick results and known hashes are skipped.
+
+        With ``machine_id``, only that machine's results (and the machine and
+        environment files they refer to) are sent; every other file is skipped with
+        the reason.
 
         Raises
         ------
@@ -261,6 +302,8 @@ class Uploader:
         """
         prepared = prepare(paths)
         outcome = UploadOutcome()
+        if machine_id is not None:
+            prepared, outcome.skipped = only_machine(prepared, machine_id)
         record = record_path()
         record.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(record) + ".lock"):
