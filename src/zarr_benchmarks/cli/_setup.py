@@ -20,10 +20,17 @@ def machine_table(document: dict[str, Any]) -> Table:
 
     entry = asv_entry(document)
     table = Table(title=f"Machine {document['name']}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value")
+    from zarr_benchmarks._units import format_value
+
+    table.add_column("field", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")  # nothing cut with "…"
     for key in sorted(entry):
-        table.add_row(key, entry[key] or "-")
+        if key == "machine_id":
+            continue  # printed whole on its own line below the table
+        value = entry[key] or "-"
+        if key in ("ram", "swap") and value.isdigit():
+            value = format_value(int(value), "bytes")  # 23.5 GiB, not 25275973632
+        table.add_row(key, value)
     table.add_row(
         "python", f"{document['python']['implementation']} {document['python']['version']}"
     )
