@@ -65,13 +65,15 @@ def json_body() -> Any:
     Raises
     ------
     ApiError
-        415 for a non-JSON content type, 400 for an empty or malformed body, 422 (with
+        415 for a missing or non-JSON content type, 400 for an empty or malformed body, 422 (with
         the JSON path) for a number that is not finite (``1e999``) or an integer outside
         the signed 64-bit range.
         (413 for an oversized body is raised by Werkzeug from ``MAX_CONTENT_LENGTH``.)
     """
     mimetype = request.mimetype or ""
-    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+    if not mimetype:
+        raise ApiError(415, "the request has no Content-Type; send application/json")
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise ApiError(415, f"expected Content-Type application/json, got {mimetype!r}")
     raw = request.get_data(cache=False)
     if not raw.strip():

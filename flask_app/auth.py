@@ -24,10 +24,24 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+def token_accepted(token: str, tokens: frozenset[str]) -> bool:
+    """True when ``token`` is one of ``tokens`` (compared with each in constant time)."""
+    ok = False
+    for accepted in tokens:
+        ok |= hmac.compare_digest(token.encode(), accepted.encode())
+    return ok
+
+
 def client_key() -> str:
-    """Rate-limit key: a digest of the token when one is sent, else the client address."""
+    """Rate-limit key: the client address, or a digest of the token when it is valid.
+
+    An unverified token never picks the bucket: otherwise every guess would get a fresh
+    one and token guessing would be unlimited.  A valid token has its own bucket, so
+    clients sharing an address (behind one NAT) with a token are not limited together.
+    """
     token = bearer_token()
-    if token:
+    tokens = current_app.extensions["zarr_benchmarks"].config.tokens
+    if token and tokens and token_accepted(token, tokens):
         return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
     return "addr:" + (request.remote_addr or "unknown")
 
@@ -46,11 +60,7 @@ def require_write_token(view: F) -> F:
                     "this endpoint needs 'Authorization: Bearer <token>'",
                     headers={"WWW-Authenticate": 'Bearer realm="zarr-benchmarks"'},
                 )
-            # Compare against every token in constant time.
-            ok = False
-            for accepted in tokens:
-                ok |= hmac.compare_digest(token.encode(), accepted.encode())
-            if not ok:
+            if not token_accepted(token, tokens):
                 raise ApiError(403, "the token is not accepted for writes")
         return view(*args, **kwargs)
 

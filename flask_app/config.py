@@ -25,6 +25,8 @@ AGGREGATE_DEBOUNCE  seconds between Parquet rebuilds after new contributions   `
 ==================  =========================================================  ==============
 """
 
+WAIT_SLOTS          requests that may wait for their push (``?wait``) at once  ``4``
+WAIT_MAX            longest ``?wait=`` a client may ask for, in seconds        ``30``
 from __future__ import annotations
 
 import os
@@ -67,6 +69,8 @@ class ServiceConfig:
         """True when no remote is configured and a local bare repository is used."""
         return not self.remote
 
+    wait_slots: int = 4
+    wait_max: float = 30.0
 
 def _parse_bool(name: str, value: Any) -> bool:
     if isinstance(value, bool):
@@ -141,8 +145,8 @@ def _check_remote(value: Any) -> str | None:
     return text
 
 
-_INT = {"job_workers": 0, "job_queue_max": 1, "batch_max": 1}
-_FLOAT = {"push_retry_max": 0.1, "aggregate_debounce": 0.0}
+_INT = {"job_workers": 0, "job_queue_max": 1, "batch_max": 1, "wait_slots": 0}
+_FLOAT = {"push_retry_max": 0.1, "aggregate_debounce": 0.0, "wait_max": 0.0}
 
 
 def load_config(

@@ -1,8 +1,17 @@
-"""``POST /contribute``: store one result, machine-info or environment-info file."""
+"""``POST /contribute``: store one result, machine-info or environment-info file.
+
+``?wait=SECONDS`` holds the request thread until the push (or the timeout), so at most
+``WAIT_SLOTS`` requests wait at once: beyond that the answer is the usual 202 at once,
+with a ``note`` saying the wait was skipped.  During a push outage, waiting clients
+therefore cannot take every request thread from ``/health`` and plain contributions.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+import threading
+
+from flask import Blueprint, current_app, request
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from flask_app._request import json_body, service
@@ -11,8 +20,13 @@ from flask_app.errors import ApiError
 
 bp = Blueprint("contribute", __name__)
 
-#: longest ``?wait=`` a client may ask for, in seconds
-MAX_WAIT = 30.0
+_SLOTS = "zarr_benchmarks.wait_slots"
+
+
+@bp.record_once
+def _make_wait_slots(state: BlueprintSetupState) -> None:
+    slots = state.app.extensions["zarr_benchmarks"].config.wait_slots
+    state.app.extensions[_SLOTS] = threading.BoundedSemaphore(slots) if slots else None
 
 
 @bp.post("/contribute")
@@ -35,7 +49,10 @@ def contribute() -> ResponseReturnValue:
       - name: wait
         in: query
         required: false
-        description: Wait up to this many seconds (max 30) for the push; 201 if it happened.
+        description: >
+          Wait up to this many seconds (max 30, `ZARR_BENCHMARKS_WAIT_MAX`) for the push;
+          201 if it happened.  When `ZARR_BENCHMARKS_WAIT_SLOTS` requests are already
+          waiting, the answer is 202 at once with a `note` saying so.
         schema: {type: number, minimum: 0, maximum: 30}
     requestBody:
       required: true
@@ -94,8 +111,20 @@ def contribute() -> ResponseReturnValue:
         headers["Location"] = f"/results/{entry.id}"
     if not created:
         return {**body, "status": "duplicate", "state": entry.state}, 200, headers
-    if wait and svc.store.wait_stored(entry, wait):
-        return {**body, "status": "stored", "state": entry.state}, 201, headers
+    if wait:
+        slots = current_app.extensions[_SLOTS]
+        if slots is None or not slots.acquire(blocking=False):
+            limit = svc.config.wait_slots
+            note = (
+                f"did not wait for the push: {limit} requests are already waiting "
+                "(ZARR_BENCHMARKS_WAIT_SLOTS); the file is spooled and will be pushed"
+            )
+            return {**body, "status": "accepted", "state": entry.state, "note": note}, 202, headers
+        try:
+            if svc.store.wait_stored(entry, wait):
+                return {**body, "status": "stored", "state": entry.state}, 201, headers
+        finally:
+            slots.release()
     return {**body, "status": "accepted", "state": entry.state}, 202, headers
 
 
@@ -107,6 +136,7 @@ def _wait_seconds() -> float:
         wait = float(raw)
     except ValueError:
         raise ApiError(400, f"query parameter 'wait': expected seconds, got {raw!r}") from None
-    if not 0 <= wait <= MAX_WAIT:
-        raise ApiError(400, f"query parameter 'wait': must be between 0 and {MAX_WAIT:g}")
+    limit = service().config.wait_max
+    if not 0 <= wait <= limit:
+        raise ApiError(400, f"query parameter 'wait': must be between 0 and {limit:g}")
     return wait

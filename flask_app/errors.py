@@ -2,11 +2,14 @@
 
 Handlers are registered for :class:`ApiError`, every :class:`HTTPException` (404, 405,
 413, 429, ...) and any other exception (500, logged server-side, never a traceback).
+A value quoted in a message is cut to :data:`MAX_VALUE_CHARS` characters (with its
+original length), so an invalid 3 MB string does not come back as a 3 MB answer.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, jsonify
@@ -50,6 +53,38 @@ class ApiError(Exception):
         self.extra = extra
 
 
+#: longest quoted value kept in an error message (the rest is replaced by an ellipsis)
+MAX_VALUE_CHARS = 200
+#: longest error message, after cutting the quoted values
+MAX_DETAIL_CHARS = 2000
+# A quoted literal as repr() writes it (escapes included); one left open at the end of
+# a message (cut by whoever built it) counts too.  Unrolled loops: linear time.
+_QUOTED = re.compile(r"'[^'\\\n]*(?:\\.[^'\\\n]*)*(?:'|$)|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*(?:\"|$)")
+
+
+def _cut_value(match: re.Match[str]) -> str:
+    text = match.group(0)
+    quote = text[0]
+    inner = text[1:-1] if len(text) > 1 and text.endswith(quote) else text[1:]
+    if len(inner) <= MAX_VALUE_CHARS:
+        return text
+    return f"{quote}{inner[:MAX_VALUE_CHARS]}\u2026{quote} ({len(inner):,} characters)"
+
+
+def shorten(text: str) -> str:
+    """``text`` with every quoted value over :data:`MAX_VALUE_CHARS` characters cut.
+
+    A value keeps its first characters, an ellipsis and its original length; a message
+    still longer than :data:`MAX_DETAIL_CHARS` (an unquoted dump) is cut the same way.
+    """
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    text = _QUOTED.sub(_cut_value, text)
+    if len(text) > MAX_DETAIL_CHARS:
+        text = f"{text[:MAX_DETAIL_CHARS]}\u2026 ({len(text):,} characters)"
+    return text
+
+
 def _phrase(status: int) -> str:
     from http import HTTPStatus
 
@@ -66,8 +101,9 @@ def error_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> ResponseReturnValue:
-    """Build the JSON error response."""
-    body = {"error": error or _phrase(status), "detail": detail, **extra}
+    """Build the JSON error response (long quoted values cut, see :func:`shorten`)."""
+    extra = {k: shorten(v) if isinstance(v, str) else v for k, v in extra.items()}
+    body = {"error": error or _phrase(status), "detail": shorten(detail), **extra}
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():

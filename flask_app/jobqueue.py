@@ -189,14 +189,19 @@ class JobManager:
             If the runner cannot be imported.
         """
         validate_payload(payload)
-        (queued,) = self._execute("SELECT count(*) FROM jobs WHERE status='queued'")[0]
-        if queued >= self.config.job_queue_max:
-            raise JobQueueFull(f"{queued} jobs are already queued; retry later")
         job_id = uuid.uuid4().hex
-        self._execute(
-            "INSERT INTO jobs (id, status, payload, created_at) VALUES (?,?,?,?)",
-            (job_id, "queued", json.dumps(payload, sort_keys=True), _now()),
-        )
+        limit = self.config.job_queue_max
+        # Count and insert in one statement: concurrent submissions cannot both see room
+        # for the last place (a separate count admitted 33 jobs to a queue of 30).
+        assert self._db is not None
+        with self._db_lock:
+            inserted = self._db.execute(
+                "INSERT INTO jobs (id, status, payload, created_at) SELECT ?,?,?,? "
+                "WHERE (SELECT count(*) FROM jobs WHERE status='queued') < ?",
+                (job_id, "queued", json.dumps(payload, sort_keys=True), _now(), limit),
+            ).rowcount
+        if inserted != 1:
+            raise JobQueueFull(f"{limit} jobs are already queued (the limit); retry later")
         self._queue.put(job_id)
         return job_id
 

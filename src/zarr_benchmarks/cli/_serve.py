@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 from pathlib import Path
@@ -69,19 +70,58 @@ def register(app: typer.Typer) -> None:
             if dev:
                 flask_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
             else:
-                from waitress import serve as waitress_serve
-
-                waitress_serve(
-                    flask_app,
-                    host=host,
-                    port=port,
-                    threads=threads,
-                    ident="zarr-benchmarks",
-                    clear_untrusted_proxy_headers=True,
-                )
+                max_body = flask_app.extensions["zarr_benchmarks"].config.max_body
+                _waitress(flask_app, host, port, threads, max_body).run()
         except OSError as exc:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1)
         finally:
             from flask_app import shutdown
 
             shutdown(flask_app)
+
+
+def _waitress(flask_app: Any, host: str, port: int, threads: int, max_body: int) -> Any:
+    """A waitress server that refuses an oversized body itself, answering JSON errors.
+
+    ``max_request_body_size`` makes waitress answer 413 from the ``Content-Length``
+    header (or as soon as a chunked body passes the limit) instead of reading and
+    buffering the whole body before Flask's ``MAX_CONTENT_LENGTH`` check could run.
+    The errors waitress answers itself (413, 400 for a malformed request) are JSON like
+    the app's own.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer, create_server
+    from waitress.task import ErrorTask
+
+    class JsonErrorTask(ErrorTask):
+        def execute(self) -> None:
+            error: Any = getattr(self.request, "error", None)
+            detail = str(error.body)
+            if error.code == 413:
+                detail = (
+                    f"the request body is larger than {max_body} bytes (ZARR_BENCHMARKS_MAX_BODY)"
+                )
+            body = json.dumps({"error": error.reason, "detail": detail}).encode()
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers = [("Content-Type", "application/json")]
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class JsonErrorChannel(HTTPChannel):
+        error_task_class = JsonErrorTask
+
+    server = create_server(
+        flask_app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="zarr-benchmarks",
+        clear_untrusted_proxy_headers=True,
+        # waitress refuses a body of this many bytes or more
+        max_request_body_size=max_body + 1,
+    )
+    for listener in [server, *getattr(server, "map", {}).values()]:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = JsonErrorChannel
+    return server
