@@ -22,11 +22,11 @@ JOB_EXECUTOR        ``process`` (isolated) or ``thread`` for the local pool    `
 BATCH_MAX           most files per commit                                      ``2000``
 PUSH_RETRY_MAX      longest wait between push retries, seconds                 ``30``
 AGGREGATE_DEBOUNCE  seconds between Parquet rebuilds after new contributions   ``10``
+WAIT_SLOTS          requests that may wait for their push (``?wait``) at once  ``4``
+WAIT_MAX            longest ``?wait=`` a client may ask for, in seconds        ``30``
 ==================  =========================================================  ==============
 """
 
-WAIT_SLOTS          requests that may wait for their push (``?wait``) at once  ``4``
-WAIT_MAX            longest ``?wait=`` a client may ask for, in seconds        ``30``
 from __future__ import annotations
 
 import os
@@ -63,14 +63,14 @@ class ServiceConfig:
     batch_max: int = 2000
     push_retry_max: float = 30.0
     aggregate_debounce: float = 10.0
+    wait_slots: int = 4
+    wait_max: float = 30.0
 
     @property
     def embedded_remote(self) -> bool:
         """True when no remote is configured and a local bare repository is used."""
         return not self.remote
 
-    wait_slots: int = 4
-    wait_max: float = 30.0
 
 def _parse_bool(name: str, value: Any) -> bool:
     if isinstance(value, bool):
