@@ -58,7 +58,7 @@ def contribute() -> ResponseReturnValue:
       required: true
       content:
         application/json:
-          schema: {type: object, description: "A result, machine or environment document"}
+          schema: {$ref: '#/components/schemas/Contribution'}
     responses:
       200:
         description: Identical content is already stored or spooled.
@@ -80,10 +80,10 @@ def contribute() -> ResponseReturnValue:
       403: {$ref: '#/components/responses/Forbidden'}
       409: {$ref: '#/components/responses/Conflict'}
       413: {$ref: '#/components/responses/TooLarge'}
-      415: {$ref: '#/components/responses/Error'}
+      415: {$ref: '#/components/responses/UnsupportedMediaType'}
       422: {$ref: '#/components/responses/Invalid'}
       429: {$ref: '#/components/responses/RateLimited'}
-      503: {$ref: '#/components/responses/Error'}
+      503: {$ref: '#/components/responses/Unavailable'}
     """
     from flask_app.store import ConflictError, DocumentError
 

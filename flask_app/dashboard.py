@@ -59,7 +59,9 @@ def data() -> ResponseReturnValue:
           and write/read MB/s (``latest`` marks each machine's newest row), and notes.
         content:
           application/json:
-            schema: {type: object}
+            schema: {$ref: '#/components/schemas/DashboardData'}
+      400: {$ref: '#/components/responses/BadRequest'}
+      503: {$ref: '#/components/responses/Unavailable'}
     """
     store = service().store
     entries = {kind: store.entries(kind) for kind in ("result", "machine", "environment")}

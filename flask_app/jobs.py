@@ -44,19 +44,15 @@ def submit_job() -> ResponseReturnValue:
         description: Queued.
         content:
           application/json:
-            schema:
-              type: object
-              properties:
-                job_id: {type: string}
-                status: {type: string, enum: [queued]}
-                status_url: {type: string}
+            schema: {$ref: '#/components/schemas/JobAccepted'}
       400: {$ref: '#/components/responses/BadRequest'}
       401: {$ref: '#/components/responses/Unauthorized'}
       403: {$ref: '#/components/responses/Forbidden'}
       413: {$ref: '#/components/responses/TooLarge'}
+      415: {$ref: '#/components/responses/UnsupportedMediaType'}
       422: {$ref: '#/components/responses/Invalid'}
       429: {$ref: '#/components/responses/RateLimited'}
-      503: {$ref: '#/components/responses/Error'}
+      503: {$ref: '#/components/responses/Unavailable'}
     """
     from flask_app.jobqueue import JobQueueFull, RunnerUnavailable
 
@@ -83,7 +79,10 @@ def job_status(job_id: str) -> ResponseReturnValue:
     ---
     tags: [jobs]
     parameters:
-      - {name: job_id, in: path, required: true, schema: {type: string}}
+      - name: job_id
+        in: path
+        required: true
+        schema: {type: string, pattern: "^[0-9a-f]{32}$"}
     responses:
       200:
         description: queued, running, completed (with `results`) or failed (with `error`).

@@ -46,25 +46,51 @@ def list_results() -> ResponseReturnValue:
     """List stored results, newest first.
     ---
     tags: [results]
+    description: An empty query parameter counts as absent.
     parameters:
       - name: machine
         in: query
-        schema: {type: string}
+        allowEmptyValue: true
+        schema: {type: string, pattern: "^[0-9a-f]{4,64}$"}
         description: machine id (or a prefix of at least 4 hex characters)
       - name: environment
         in: query
-        schema: {type: string}
+        allowEmptyValue: true
+        schema: {type: string, pattern: "^[0-9a-f]{4,64}$"}
         description: environment id (or a prefix)
-      - {name: modality, in: query, schema: {type: string}, description: "e.g. cryoet"}
-      - {name: codec, in: query, schema: {type: string}, description: "e.g. blosc-zstd-5-shuffle"}
+      - name: modality
+        in: query
+        allowEmptyValue: true
+        schema: {type: string, pattern: "^[A-Za-z0-9._:+-]{1,100}$"}
+        description: "e.g. cryoet"
+      - name: codec
+        in: query
+        allowEmptyValue: true
+        schema: {type: string, pattern: "^[A-Za-z0-9._:+-]{1,100}$"}
+        description: "e.g. blosc-zstd-5-shuffle"
       - name: date
         in: query
-        schema: {type: string}
+        allowEmptyValue: true
+        schema: {type: string, pattern: "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"}
         description: YYYY, YYYY-MM or YYYY-MM-DD (UTC)
-      - {name: since, in: query, schema: {type: string}, description: "YYYY-MM-DD, inclusive"}
-      - {name: until, in: query, schema: {type: string}, description: "YYYY-MM-DD, inclusive"}
-      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
-      - {name: offset, in: query, schema: {type: integer, minimum: 0, default: 0}}
+      - name: since
+        in: query
+        allowEmptyValue: true
+        schema: {type: string, pattern: "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"}
+        description: "YYYY-MM-DD (or YYYY, YYYY-MM), inclusive"
+      - name: until
+        in: query
+        allowEmptyValue: true
+        schema: {type: string, pattern: "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"}
+        description: "YYYY-MM-DD (or YYYY, YYYY-MM), inclusive"
+      - name: limit
+        in: query
+        allowEmptyValue: true
+        schema: {type: integer, minimum: 1, maximum: 1000, default: 100}
+      - name: offset
+        in: query
+        allowEmptyValue: true
+        schema: {type: integer, minimum: 0, maximum: 1000000000, default: 0}
     responses:
       200:
         description: Matching results (summaries).
@@ -139,9 +165,12 @@ def get_result(result_id: str) -> ResponseReturnValue:
     responses:
       200:
         description: The result document as stored; `X-Store-State` says pending/committed/stored.
+        headers:
+          X-Store-State: {description: "pending, committed or stored", schema: {type: string}}
+          X-Store-Path: {description: path in the results repository, schema: {type: string}}
         content:
           application/json:
-            schema: {type: object}
+            schema: {$ref: '#/components/schemas/Result'}
       404: {$ref: '#/components/responses/NotFound'}
     """
     return _document("result", result_id)
@@ -184,11 +213,7 @@ def list_machines() -> ResponseReturnValue:
         description: Machine summaries with their number of results.
         content:
           application/json:
-            schema:
-              type: object
-              properties:
-                count: {type: integer}
-                machines: {type: array, items: {type: object}}
+            schema: {$ref: '#/components/schemas/MachineList'}
     """
     items = _info_list("machine")
     return jsonify({"count": len(items), "machines": items})
@@ -200,11 +225,14 @@ def get_machine(machine_id: str) -> ResponseReturnValue:
     ---
     tags: [machines]
     parameters:
-      - {name: machine_id, in: path, required: true, schema: {type: string}}
+      - name: machine_id
+        in: path
+        required: true
+        schema: {type: string, pattern: "^[0-9a-f]{64}$"}
     responses:
       200:
         description: The machine document.
-        content: {application/json: {schema: {type: object}}}
+        content: {application/json: {schema: {$ref: '#/components/schemas/MachineInfo'}}}
       404: {$ref: '#/components/responses/NotFound'}
     """
     return _document("machine", machine_id)
@@ -220,11 +248,7 @@ def list_environments() -> ResponseReturnValue:
         description: Environment summaries with their number of results.
         content:
           application/json:
-            schema:
-              type: object
-              properties:
-                count: {type: integer}
-                environments: {type: array, items: {type: object}}
+            schema: {$ref: '#/components/schemas/EnvironmentList'}
     """
     items = _info_list("environment")
     return jsonify({"count": len(items), "environments": items})
@@ -236,11 +260,14 @@ def get_environment(environment_id: str) -> ResponseReturnValue:
     ---
     tags: [environments]
     parameters:
-      - {name: environment_id, in: path, required: true, schema: {type: string}}
+      - name: environment_id
+        in: path
+        required: true
+        schema: {type: string, pattern: "^[0-9a-f]{64}$"}
     responses:
       200:
         description: The environment document.
-        content: {application/json: {schema: {type: object}}}
+        content: {application/json: {schema: {$ref: '#/components/schemas/EnvironmentInfo'}}}
       404: {$ref: '#/components/responses/NotFound'}
     """
     return _document("environment", environment_id)
