@@ -261,27 +261,44 @@ def register(app: typer.Typer) -> None:
         ] = None,
         modality: Annotated[
             list[str] | None,
-            typer.Option(help="Only these modalities (repeatable or comma list)."),
+            typer.Option(
+                help="Only these modalities (repeatable or comma list).",
+                envvar="ZARR_BENCHMARKS_MODALITIES",
+            ),
         ] = None,
         codec: Annotated[
-            list[str] | None, typer.Option(help="Only these codecs (repeatable or comma list).")
+            list[str] | None,
+            typer.Option(
+                help="Only these codecs (repeatable or comma list).",
+                envvar="ZARR_BENCHMARKS_CODECS",
+            ),
         ] = None,
         layout: Annotated[
             list[str] | None,
-            typer.Option(help="Only these chunk layouts, e.g. cube64,plane (repeatable)."),
+            typer.Option(
+                help="Only these chunk layouts, e.g. cube64,plane (repeatable).",
+                envvar="ZARR_BENCHMARKS_LAYOUTS",
+            ),
         ] = None,
         suite: Annotated[
             list[str] | None,
             typer.Option(
                 help="Benchmark suites beyond the preset's (patterns, streaming, parallel, "
-                "implementations, lossy, remote, format; or all)."
+                "implementations, lossy, remote, format; or all).",
+                envvar="ZARR_BENCHMARKS_SUITES",
             ),
         ] = None,
         preset: Annotated[
-            str, typer.Option(help="Parameter matrix: quick, default or full.")
+            str,
+            typer.Option(
+                help="Parameter matrix: quick, default or full.", envvar="ZARR_BENCHMARKS_PRESET"
+            ),
         ] = "default",
         size: Annotated[
-            str | None, typer.Option(help="Data size: tiny, small, medium or large.")
+            str | None,
+            typer.Option(
+                help="Data size: tiny, small, medium or large.", envvar="ZARR_BENCHMARKS_SIZE"
+            ),
         ] = None,
         output: Annotated[
             Path, typer.Option("--output", "-o", help="Folder for reduced results.")
