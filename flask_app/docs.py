@@ -533,8 +533,10 @@ def build_template() -> dict[str, Any]:
     for name, (text, headers) in _RESPONSES.items():
         response: dict[str, Any] = {"description": text, "content": error_content}
         if headers:
+            # always sent with these answers: schemathesis checks that they are there
             response["headers"] = {
-                h: {"description": _HEADERS[h], "schema": {"type": "string"}} for h in headers
+                h: {"description": _HEADERS[h], "required": True, "schema": {"type": "string"}}
+                for h in headers
             }
         spec.components.response(name, response)
     return spec.to_dict()

@@ -275,6 +275,86 @@ _BEYOND_SCHEMA = re.compile(
 )
 
 
+_KNOWN = "positive_data_acceptance (checks beyond the schema)"
+
+
+class _Run:
+    """Generated cases sent to a real server, their statuses and check failures."""
+
+    def __init__(self, base_url: str, session: requests.Session, auth: dict[str, str]):
+        self.base_url = base_url
+        self.session = session
+        self.auth = auth
+        self.statuses: collections.Counter[int] = collections.Counter()
+        self.per_operation: collections.Counter[str] = collections.Counter()
+        self.failures: dict[str, list[str]] = collections.defaultdict(list)
+
+    def operation(self, op: Any, mode: Any, examples: int) -> None:
+        """Send ``examples`` cases of ``op`` generated in ``mode`` and check each answer."""
+        _generate(
+            op.as_strategy(generation_mode=mode), examples, lambda case: self.send(case, mode)
+        )
+
+    def send(self, case: Any, mode: Any) -> None:
+        response = case.call(
+            base_url=self.base_url, session=self.session, headers=self.auth, timeout=60
+        )
+        self.statuses[response.status_code] += 1
+        self.per_operation[case.operation.label] += 1
+        try:
+            case.validate_response(
+                response,
+                headers=self.auth,
+                transport_kwargs={"base_url": self.base_url, "headers": self.auth},
+            )
+        except BaseExceptionGroup as group:  # schemathesis' FailureGroup
+            for failure in group.exceptions:
+                check = _check_name(failure)
+                if check == "positive_data_acceptance" and _beyond_schema(response):
+                    check = _KNOWN
+                curl = case.as_curl_command(headers={"Authorization": "Bearer ..."})
+                self.failures[check].append(
+                    f"{case.operation.label} ({mode.value}) -> {response.status_code}: "
+                    f"{str(failure).splitlines()[0]}\n    {response.text[:300]}\n    {curl}"
+                )
+
+    @property
+    def cases(self) -> int:
+        return sum(self.per_operation.values())
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+    def unexplained(self) -> dict[str, list[str]]:
+        """Every failure but the schema-valid bodies refused by checks beyond the schema."""
+        return {name: found for name, found in self.failures.items() if name != _KNOWN}
+
+    def summary(self, findings: Path) -> str:
+        findings.write_text(
+            "".join(f"[{name}] {f}\n" for name, found in self.failures.items() for f in found),
+            "utf-8",
+        )
+        conformance = sum(len(f) for name, f in self.failures.items() if name in _CONFORMANCE)
+        explained = len(self.failures.get(_KNOWN, ()))
+        other = sum(map(len, self.failures.values())) - conformance - explained
+        return (
+            f"{self.cases} cases over {len(self.per_operation)} operations; "
+            f"5xx: {self.server_errors}; conformance failures: {conformance}; "
+            f"other failures: {other}; schema-valid bodies refused by checks beyond the "
+            f"schema: {explained}; statuses {dict(sorted(self.statuses.items()))}; "
+            f"details in {findings}"
+        )
+
+
+def _modes(schemathesis: Any, op: Any) -> list[Any]:
+    """Positive cases, and negative ones where the operation has inputs to break."""
+    modes = [schemathesis.GenerationMode.POSITIVE]
+    if any(len(part) for part in (op.path_parameters, op.query, op.body)):
+        modes.append(schemathesis.GenerationMode.NEGATIVE)
+    return modes
+
+
 @pytest.mark.slow
 def test_schemathesis_run_against_real_server(tmp_path: Path, bare: Path, capsys):
     schemathesis = pytest.importorskip("schemathesis")
@@ -282,14 +362,10 @@ def test_schemathesis_run_against_real_server(tmp_path: Path, bare: Path, capsys
     settings_ = {
         "remote": bare,
         "tokens": TOKEN,
-        "rate_limit": "none",  # measure validation, not the limiter
+        "rate_limit": "none",  # validation, not the limiter (the next test covers 429)
         "job_workers": 0,  # jobs are queued, never run: no benchmark load on the machine
         "job_queue_max": 100_000,  # no 503 for a full queue during the run
     }
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    statuses: collections.Counter[int] = collections.Counter()
-    per_operation: collections.Counter[str] = collections.Counter()
-    failures: dict[str, list[str]] = collections.defaultdict(list)
     started = time.monotonic()
     with (
         open(tmp_path / "server.log", "wb") as log,
@@ -300,68 +376,49 @@ def test_schemathesis_run_against_real_server(tmp_path: Path, bare: Path, capsys
         operations = [result.ok() for result in schema.get_all_operations()]
         labels = {op.label for op in operations}
         assert {"POST /contribute", "POST /webhook/benchmark", "GET /results"} <= labels
-
-        def send(op: Any, mode: Any) -> Any:
-            def call(case: Any) -> None:
-                response = case.call(base_url=server.url, session=session, headers=auth, timeout=60)
-                statuses[response.status_code] += 1
-                per_operation[op.label] += 1
-                try:
-                    case.validate_response(
-                        response,
-                        headers=auth,
-                        transport_kwargs={"base_url": server.url, "headers": auth},
-                    )
-                except BaseExceptionGroup as group:  # schemathesis' FailureGroup
-                    for failure in group.exceptions:
-                        check = _check_name(failure)
-                        if check == "positive_data_acceptance" and _beyond_schema(response):
-                            check = "positive_data_acceptance (checks beyond the schema)"
-                        curl = case.as_curl_command(headers={"Authorization": "Bearer ..."})
-                        failures[check].append(
-                            f"{op.label} ({mode.value}) -> {response.status_code}: "
-                            f"{str(failure).splitlines()[0]}\n    {response.text[:300]}\n    {curl}"
-                        )
-
-            return call
-
+        run = _Run(server.url, session, {"Authorization": f"Bearer {TOKEN}"})
         for op in operations:
-            has_inputs = any(len(part) for part in (op.path_parameters, op.query, op.body))
-            modes = [schemathesis.GenerationMode.POSITIVE]
-            if has_inputs:
-                modes.append(schemathesis.GenerationMode.NEGATIVE)
+            modes = _modes(schemathesis, op)
             for mode in modes:
                 budget = (_POSITIVE if mode.value == "positive" else _NEGATIVE).get(
                     op.label, _DEFAULT
                 )
-
-                examples = budget if has_inputs else 1
-                _generate(op.as_strategy(generation_mode=mode), examples, send(op, mode))
+                run.operation(op, mode, budget if len(modes) > 1 else 1)
         health = session.get(server.url + "/health", timeout=30).json()
     seconds = time.monotonic() - started
-    cases = sum(per_operation.values())
-    server_errors = sum(n for status, n in statuses.items() if status >= 500)
-    known = "positive_data_acceptance (checks beyond the schema)"
-    explained = len(failures.get(known, ()))
-    conformance = sum(len(f) for name, f in failures.items() if name in _CONFORMANCE)
-    findings = tmp_path / "findings.txt"  # every failure, for a look after the run
-    findings.write_text(
-        "".join(f"[{name}] {f}\n" for name, found in failures.items() for f in found), "utf-8"
-    )
     with capsys.disabled():
-        print(
-            f"\nschemathesis: {cases} cases over {len(per_operation)} operations in "
-            f"{seconds:.0f} s; 5xx: {server_errors}; conformance failures: {conformance}; "
-            f"other failures: {sum(map(len, failures.values())) - conformance - explained}; "
-            f"schema-valid bodies refused by checks beyond the schema: {explained}; "
-            f"statuses {dict(sorted(statuses.items()))}; details in {findings}"
-        )
-    assert set(per_operation) == labels, "an operation got no case"
-    assert cases >= 1000
-    assert server_errors == 0, failures.get("not_a_server_error")
-    unexplained = {name: found for name, found in failures.items() if name != known}
+        print(f"\nschemathesis: {run.summary(tmp_path / 'findings.txt')}; {seconds:.0f} s")
+    assert set(run.per_operation) == labels, "an operation got no case"
+    assert run.cases >= 1000
+    assert run.server_errors == 0, run.failures.get("not_a_server_error")
+    unexplained = run.unexplained()
     assert unexplained == {}, "\n".join(f for found in unexplained.values() for f in found[:5])
     assert health["store"]["writer_alive"] and health["status"] == "ok", health
+
+
+@pytest.mark.slow
+def test_schemathesis_rate_limited_answers_conform(tmp_path: Path, bare: Path, capsys):
+    """429 (with Retry-After) and 401 (with WWW-Authenticate) answers, as documented."""
+    schemathesis = pytest.importorskip("schemathesis")
+
+    settings_ = {"remote": bare, "tokens": TOKEN, "rate_limit": "5/minute", "job_workers": 0}
+    with (
+        open(tmp_path / "server.log", "wb") as log,
+        ServerProcess(tmp_path / "inst", settings_, log=log, threads=4) as server,
+        requests.Session() as session,
+    ):
+        schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
+        run = _Run(server.url, session, {})  # no token: 401s, then 429s from the address
+        for label in ("POST /contribute", "POST /webhook/benchmark"):
+            method, path = label.split()
+            op = schema[path][method]
+            run.operation(op, schemathesis.GenerationMode.POSITIVE, 15)
+    with capsys.disabled():
+        print(f"\nschemathesis, rate-limited: {run.summary(tmp_path / 'findings.txt')}")
+    assert run.statuses[429] > 0 and run.statuses[401] > 0, run.statuses
+    assert run.server_errors == 0
+    unexplained = run.unexplained()
+    assert unexplained == {}, "\n".join(f for found in unexplained.values() for f in found[:5])
 
 
 def _beyond_schema(response: Any) -> bool:
