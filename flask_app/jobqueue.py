@@ -9,18 +9,29 @@ Jobs run in a local pool (``process``: spawned worker processes, so a crashing o
 memory-hungry benchmark cannot take the server down; ``thread``: in the server process)
 or, with ``ZARR_BENCHMARKS_DASK_SCHEDULER``, on a Dask cluster via
 ``distributed.Client(address).submit``.
+
+Worker processes die with the server, however it ends (even SIGKILL): on Linux they ask
+the kernel for SIGKILL when their parent dies (``prctl(PR_SET_PDEATHSIG)``), elsewhere a
+watchdog thread exits when the parent process is gone.  Otherwise an orphaned worker
+would go on computing while the restarted server runs the same job again, and on a
+benchmark host the two would skew each other's timings.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
+import ctypes.util
 import json
 import logging
 import multiprocessing
 import os
 import queue
+import signal
 import sqlite3
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -87,6 +98,41 @@ def execute_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
     from zarr_benchmarks.run.runner import run_benchmark_request
 
     return _jsonable(run_benchmark_request(payload))
+
+
+#: ``PR_SET_PDEATHSIG`` from ``<linux/prctl.h>``
+_PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(interval)
+    os._exit(1)  # the server is gone: stop computing at once, no cleanup to run
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Initializer of job worker processes: end this process when ``parent_pid`` ends.
+
+    Uses the parent-death signal where the kernel has it, else a watchdog thread that
+    polls the parent pid.  A parent that died before this ran is noticed too.
+    """
+    if not _parent_death_signal():
+        threading.Thread(
+            target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True
+        ).start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -278,9 +324,14 @@ class JobManager:
     def _process_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
+                # The pool spawns its workers from the job threads, which live as long
+                # as the manager: the parent-death signal (sent when the spawning
+                # thread ends) fires when the server stops or dies.
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     max_workers=max(1, self.config.job_workers),
                     mp_context=multiprocessing.get_context("spawn"),
+                    initializer=die_with_parent,
+                    initargs=(os.getpid(),),
                 )
             return self._pool
 

@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from service_fixtures import wait_for
 
 from flask_app import shutdown
 from flask_app.config import load_config
 from flask_app.jobqueue import MAX_ATTEMPTS, JobManager
+from flask_app.testing import ServerProcess
 
 SMALL = {
     "dataset": {"name": "tiny", "type": "cryoet", "shape": [16, 16, 16], "dtype": "float32"},
@@ -151,3 +154,78 @@ def test_jobs_run_on_a_dask_cluster(make_app):
         assert_completed(wait_status(client, job_id, {"completed", "failed"}))
         ran = [t for t in cluster.scheduler.transition_log if "execute_payload" in str(t[0])]
         assert ran, "the job did not go through the Dask scheduler"
+
+
+def _job_workers(server_pid: int) -> list[Any]:
+    """The spawned job worker processes of a server (not multiprocessing's helpers)."""
+    psutil = pytest.importorskip("psutil")
+    try:
+        children = psutil.Process(server_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    workers = []
+    for child in children:
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                workers.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return workers
+
+
+def _gone(process: Any) -> bool:
+    """The process has exited (a zombie waiting for its reaper computes nothing)."""
+    psutil = pytest.importorskip("psutil")
+    try:
+        return bool(process.status() == psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.slow
+def test_a_killed_server_leaves_no_worker_computing(tmp_path):
+    """SIGKILL of the server ends its job worker; the restarted server runs the job once."""
+    instance = tmp_path / "inst"
+    settings = {"job_workers": 1, "job_executor": "process"}
+    # Long enough (about 15 s here) to be still computing well after the kill.
+    longer = {
+        "dataset": {"type": "synthetic", "shape": [160, 128, 128], "dtype": "uint16"},
+        "benchmark": {"codecs": ["zstd-3", "gzip-6", "blosc-zstd-5-shuffle"], "num_runs": 20},
+    }
+    server = ServerProcess(instance, settings).start()
+    try:
+        response = requests.post(server.url + "/webhook/benchmark", json=longer, timeout=30)
+        assert response.status_code == 202, response.text
+        job_id = response.json()["job_id"]
+
+        def running() -> bool:
+            status = requests.get(f"{server.url}/status/{job_id}", timeout=10).json()
+            return bool(status["status"] == "running")
+
+        assert wait_for(running, 60)
+        assert server.proc is not None
+        pid = server.proc.pid
+        assert wait_for(lambda: len(_job_workers(pid)) == 1, 60)  # spawned after 'running'
+        workers = _job_workers(pid)
+        assert workers[0].cpu_percent(interval=0.5) > 0  # computing
+    finally:
+        server.kill()
+    # Before, the orphaned worker went on computing until its job ended.
+    assert wait_for(lambda: _gone(workers[0]), 5), "the job worker outlived the server"
+
+    with ServerProcess(instance, settings) as server:
+
+        def finished() -> bool:
+            status = requests.get(f"{server.url}/status/{job_id}", timeout=10).json()
+            return bool(status["status"] in {"completed", "failed"})
+
+        assert wait_for(finished, 300)
+        status = requests.get(f"{server.url}/status/{job_id}", timeout=10).json()
+        assert status["status"] == "completed", status
+        assert server.proc is not None
+        restarted = _job_workers(server.proc.pid)
+        assert len(restarted) == 1  # one worker ran the job again, none is left over
+    with sqlite3.connect(instance / "jobs.sqlite") as db:
+        (attempts,) = db.execute("SELECT attempts FROM jobs WHERE id=?", (job_id,)).fetchone()
+    assert attempts == 2  # the interrupted run and exactly one re-run
+    assert wait_for(lambda: _gone(restarted[0]), 10)  # it ended with the stopped server
