@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -229,3 +232,54 @@ def test_a_killed_server_leaves_no_worker_computing(tmp_path):
         (attempts,) = db.execute("SELECT attempts FROM jobs WHERE id=?", (job_id,)).fetchone()
     assert attempts == 2  # the interrupted run and exactly one re-run
     assert wait_for(lambda: _gone(restarted[0]), 10)  # it ended with the stopped server
+
+
+_PARENT = """
+import os, subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(os.getpid())])
+print(child.pid, flush=True)
+child.wait()
+"""
+
+#: the child: end with the parent given as argv[1], then say "ready" (on the shared stdout)
+_CHILD = {
+    # the fallback where prctl is missing: a thread polling the parent pid
+    "watchdog": """
+import sys, threading, time
+from flask_app.jobqueue import _watch_parent
+threading.Thread(target=_watch_parent, args=(int(sys.argv[1]), 0.05), daemon=True).start()
+print("ready", flush=True)
+while True:
+    time.sleep(0.05)
+""",
+    # what the job workers run: the parent-death signal on Linux
+    "die_with_parent": """
+import sys, time
+from flask_app.jobqueue import die_with_parent
+die_with_parent(int(sys.argv[1]))
+print("ready", flush=True)
+while True:
+    time.sleep(0.05)
+""",
+}
+
+
+@pytest.mark.parametrize("how", sorted(_CHILD))
+def test_a_worker_ends_when_its_parent_is_killed(how):
+    """Both mechanisms, with real processes: the parent is SIGKILLed, the child must end."""
+    psutil = pytest.importorskip("psutil")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, _CHILD[how]], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        child = psutil.Process(int(parent.stdout.readline()))
+        assert parent.stdout.readline().strip() == "ready"  # watching its parent now
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(30)
+    try:
+        assert wait_for(lambda: _gone(child), 10), f"{how}: the child outlived its parent"
+    finally:
+        if not _gone(child):  # a failed test leaves no process behind
+            child.kill()
