@@ -253,9 +253,15 @@ def test_waiting_requests_cannot_take_every_thread(tmp_path, bare, push_gate: Pu
 
 
 def test_wait_is_capped_by_the_setting(tmp_path):
-    with ServerProcess(tmp_path / "inst", {"wait_max": 5}, threads=2) as srv:
+    log = tmp_path / "server.log"
+    with (
+        log.open("wb") as out,
+        ServerProcess(tmp_path / "inst", {"wait_max": 5}, threads=2, log=out) as srv,
+    ):
         too_long = _post(srv.url + "/contribute?wait=6", samples.result_document())
         assert too_long.status_code == 400
         assert "between 0 and 5" in too_long.json()["detail"]
         ok = _post(srv.url + "/contribute?wait=5", samples.result_document())
         assert ok.status_code == 201, ok.text
+    # The default 4 wait slots could take both request threads: serve says so.
+    assert "WAIT_SLOTS=4 >= --threads 2" in log.read_text(encoding="utf-8")

@@ -70,8 +70,15 @@ def register(app: typer.Typer) -> None:
             if dev:
                 flask_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
             else:
-                max_body = flask_app.extensions["zarr_benchmarks"].config.max_body
-                _waitress(flask_app, host, port, threads, max_body).run()
+                config = flask_app.extensions["zarr_benchmarks"].config
+                if config.wait_slots >= threads:
+                    logging.getLogger(__name__).warning(
+                        "ZARR_BENCHMARKS_WAIT_SLOTS=%d >= --threads %d: requests waiting "
+                        "for a push (?wait) can take every request thread",
+                        config.wait_slots,
+                        threads,
+                    )
+                _waitress(flask_app, host, port, threads, config.max_body).run()
         except OSError as exc:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1)
         finally:
