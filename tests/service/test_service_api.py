@@ -405,3 +405,36 @@ def test_openapi_and_offline_swagger_ui(make_app):
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
     assert client.get("/").status_code == 200
+
+
+# -- error messages -----------------------------------------------------------------------
+
+
+def test_shorten_cuts_long_quoted_values_and_keeps_the_rest():
+    from flask_app.errors import MAX_DETAIL_CHARS, MAX_VALUE_CHARS, shorten
+
+    short = "$.codec: 'zstd' is not one of ['a', 'b']"
+    assert shorten(short) == short
+    long = "$.name: '" + "n" * 5000 + "' does not match '^[a-z]{1,8}$'"
+    cut = shorten(long)
+    assert cut == (
+        "$.name: '" + "n" * MAX_VALUE_CHARS + "\u2026' (5,000 characters) "
+        "does not match '^[a-z]{1,8}$'"
+    )
+    # A value left open at the end (cut by whoever built the message) is cut too.
+    assert shorten("bad value '" + "v" * 900).endswith("\u2026' (900 characters)")
+    # An unquoted dump is capped as a whole.
+    dump = shorten("[" + ", ".join(["1"] * 5000) + "]")
+    assert len(dump) < MAX_DETAIL_CHARS + 40 and dump.endswith("\u2026 (15,000 characters)")
+
+
+def test_a_missing_content_type_is_refused_by_the_app(make_app):
+    client = make_app().test_client()
+    body = json.dumps(samples.result_document()).encode()
+    response = client.post("/contribute", data=body)
+    assert response.status_code == 415
+    assert response.get_json()["detail"] == (
+        "the request has no Content-Type; send application/json"
+    )
+    ok = client.post("/contribute", data=body, content_type="application/vnd.zb+json")
+    assert ok.status_code == 202
