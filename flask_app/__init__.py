@@ -58,7 +58,7 @@ def create_app(config: Mapping[str, Any] | ServiceConfig | None = None) -> Flask
     flask_app.store.StoreError
         If the store cannot be prepared (e.g. the instance folder is in use).
     """
-    from flask_app import contribute, dashboard, docs, health, jobs, results
+    from flask_app import contribute, contributions, dashboard, docs, health, jobs, results
     from flask_app.errors import register_error_handlers
     from flask_app.jobqueue import JobManager
     from flask_app.store import ResultStore
@@ -87,6 +87,7 @@ def create_app(config: Mapping[str, Any] | ServiceConfig | None = None) -> Flask
     if cfg.rate_limit and limiter is not None:
         limiter.limit(cfg.rate_limit, methods=["POST"])(contribute.bp)
         limiter.limit(cfg.rate_limit, methods=["POST"])(jobs.bp)
+    app.register_blueprint(contributions.bp)  # GET /contributions/<id>
     docs.init_openapi(app)
 
     store.start()

@@ -21,6 +21,9 @@ JOB_QUEUE_MAX       queued jobs accepted before answering 503                  `
 JOB_EXECUTOR        ``process`` (isolated) or ``thread`` for the local pool    ``process``
 BATCH_MAX           most files per commit                                      ``2000``
 PUSH_RETRY_MAX      longest wait between push retries, seconds                 ``30``
+GIT_TIMEOUT         seconds a clone/fetch/push may run before it is killed     ``60``
+GIT_LOCAL_TIMEOUT   seconds any other git command may run before it is killed  ``300``
+PUSH_STALL_AFTER    ``/health`` is degraded when a push runs longer (seconds)  ``20``
 AGGREGATE_DEBOUNCE  seconds between Parquet rebuilds after new contributions   ``10``
 WAIT_SLOTS          requests that may wait for their push (``?wait``) at once  ``4``
 WAIT_MAX            longest ``?wait=`` a client may ask for, in seconds        ``30``
@@ -62,6 +65,9 @@ class ServiceConfig:
     job_executor: str = "process"
     batch_max: int = 2000
     push_retry_max: float = 30.0
+    git_timeout: float = 60.0
+    git_local_timeout: float = 300.0
+    push_stall_after: float = 20.0
     aggregate_debounce: float = 10.0
     wait_slots: int = 4
     wait_max: float = 30.0
@@ -147,6 +153,7 @@ def _check_remote(value: Any) -> str | None:
 
 _INT = {"job_workers": 0, "job_queue_max": 1, "batch_max": 1, "wait_slots": 0}
 _FLOAT = {"push_retry_max": 0.1, "aggregate_debounce": 0.0, "wait_max": 0.0}
+_FLOAT.update(git_timeout=0.5, git_local_timeout=1.0, push_stall_after=0.0)
 
 
 def load_config(

@@ -18,8 +18,11 @@ def health() -> ResponseReturnValue:
     responses:
       200:
         description: >
-          The service works; `status` is `degraded` while pushes fail (contributions
-          are still accepted and kept in the spool).
+          The service works. `status` is `degraded` (and `problems` says why) while
+          pushes fail, a push has run longer than `PUSH_STALL_AFTER` seconds
+          (`push_in_progress` gives its start), the remote cannot be reached, or a
+          writer step fails (`last_error`); contributions are still accepted and kept
+          in the spool.
         content:
           application/json:
             schema: {$ref: '#/components/schemas/Health'}

@@ -4,10 +4,13 @@ This module owns :class:`Index`: one lock (with a condition for waiters) over
 
 * ``files``: every known file by ``(kind, id)``, whatever its state;
 * ``uncommitted``: spooled files the writer has not committed yet;
-* ``unpushed``: committed files the remote does not have yet.
+* ``unpushed``: committed files the remote does not have yet;
+* ``conflicts``: accepted info files that were not stored because the store holds the
+  same id with other content (kept in ``spool/conflicts/``, shown by
+  ``GET /contributions/<id>``).
 
 It also builds the index from the working clone (on start and after fetching what
-others pushed) and drops spooled info files the remote already holds with other content.
+others pushed) and sets aside spooled info files the remote holds with other content.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_app.documents import KINDS, STORE_DIR, Entry, derive, jsonio, summarize
 
@@ -47,6 +50,7 @@ class Index:
         self.files: dict[Key, Entry] = {}
         self.uncommitted: dict[Key, Entry] = {}
         self.unpushed: dict[Key, Entry] = {}
+        self.conflicts: dict[Key, list[dict[str, Any]]] = {}
 
     # -- queries (each takes the lock) ---------------------------------------------------
 
@@ -109,26 +113,61 @@ class Index:
         if folder.is_dir():
             self.index_paths(f"{STORE_DIR}/{p.name}" for p in sorted(folder.glob("*.json")))
 
-    def drop_conflicting(self, spool: Spool) -> None:
-        """Drop unpushed info files whose id the clone holds with other content.
+    def conflicts_of(self, key: Key) -> list[dict[str, Any]]:
+        """The conflict records of ``(kind, id)`` (newest last)."""
+        with self.lock:
+            return list(self.conflicts.get(key, ()))
 
-        Called after integrating the remote: the remote's version is kept and indexed.
+    def load_conflicts(self, spool: Spool) -> None:
+        """Index the conflict records kept in the spool (on start)."""
+        with self.lock:
+            for record in spool.conflict_records():
+                self.conflicts.setdefault((record["kind"], record["id"]), []).append(record)
+
+    def record_conflict(self, entry: Entry, reason: str, spool: Spool) -> None:
+        """Set ``entry`` aside: the store keeps the other content under its id.
+
+        The contributor's document and the reason are kept durably in the spool's
+        ``conflicts/`` folder (before the spool file goes), the entry leaves both
+        queues, and the index shows the version the clone holds.
+        """
+        record = spool.set_aside(entry, reason)
+        path = self.worktree / entry.path
+        stored = self.load_file(path, entry.path, "stored") if path.is_file() else None
+        log.warning("not storing %s %s: %s (kept in spool/conflicts)", entry.kind, entry.id, reason)
+        with self.cond:
+            self.uncommitted.pop(entry.key, None)
+            self.unpushed.pop(entry.key, None)
+            self.conflicts.setdefault(entry.key, []).append(record)
+            current = self.files.get(entry.key)
+            if current is entry or current is None:
+                if stored is not None:
+                    self.files[entry.key] = stored
+                else:
+                    self.files.pop(entry.key, None)
+            self.cond.notify_all()
+        spool.remove(entry)
+
+    def drop_conflicting(self, spool: Spool) -> None:
+        """Set aside spooled info files whose id the clone holds with other content.
+
+        Called after integrating the remote, for both queues (a file not committed yet
+        would otherwise overwrite the remote's version): the remote's version is kept
+        and indexed, the contributor's is recorded as a conflict.
         """
         io = jsonio()
-        with self.cond:
-            for key, entry in list(self.unpushed.items()):
-                path = self.worktree / entry.path
-                if not path.is_file():
-                    continue
-                sha = io.sha256_hex(path.read_bytes())
-                if sha != entry.sha:
-                    log.warning(
-                        "remote already holds %s %s with other content; keeping it",
-                        entry.kind,
-                        entry.id,
-                    )
-                    del self.unpushed[key]
-                    spool.remove(entry)
-                    loaded = self.load_file(path, entry.path, "committed")
-                    if loaded is not None:
-                        self.files[key] = loaded
+        with self.lock:
+            queued = list(self.unpushed.values()) + list(self.uncommitted.values())
+        for entry in queued:
+            path = self.worktree / entry.path
+            if not path.is_file():
+                continue
+            if io.sha256_hex(path.read_bytes()) == entry.sha:
+                continue
+            self.record_conflict(
+                entry,
+                f"the remote already holds {entry.kind} {entry.id} with other content "
+                "(kept the remote's version); ids must change when the described "
+                "machine or environment changes",
+                spool,
+            )

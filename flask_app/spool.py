@@ -3,7 +3,10 @@
 This module owns ``<instance>/spool/``: writing a file durably before a client hears 2xx
 (temp file, fsync, rename, fsync of the folder), reading and deleting spooled files, and
 replaying the spool into the index after a restart (temp files were never acknowledged
-and are dropped; unreadable files are moved aside to ``spool/unreadable/``).
+and are dropped; unreadable files are moved aside to ``spool/unreadable/``), and the
+conflict records of ``spool/conflicts/``: an accepted info file that could not be stored
+because the store holds its id with other content is kept there, with the reason, so
+the contributor can be told (``GET /contributions/<id>``) and nothing is lost.
 
 The spool doubles as the source of truth for "not yet on the remote": whatever happens
 to the clone, re-applying the spool on top of the remote is always correct because
@@ -16,6 +19,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +81,43 @@ class Spool:
     def remove(self, entry: Entry) -> None:
         """Forget ``entry``: the remote (or, in debug mode, a commit) holds it now."""
         self.path(entry).unlink(missing_ok=True)
+
+    @property
+    def conflicts_folder(self) -> Path:
+        return self.folder / "conflicts"
+
+    def set_aside(self, entry: Entry, reason: str) -> dict[str, Any]:
+        """Keep ``entry``'s document and ``reason`` in ``conflicts/``; return the record.
+
+        Written atomically and fsynced before the caller removes the spool file.
+        """
+        io = jsonio()
+        record: dict[str, Any] = {
+            "kind": entry.kind,
+            "id": entry.id,
+            "sha256": entry.sha,
+            "reason": reason,
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        document = self.read(entry)
+        folder = self.conflicts_folder
+        folder.mkdir(exist_ok=True)
+        target = folder / f"{entry.kind}-{entry.id}-{entry.sha[:16]}.json"
+        io.atomic_write_text(target, io.pretty_dumps({**record, "document": document}))
+        fsync_dir(folder)
+        return record
+
+    def conflict_records(self) -> list[dict[str, Any]]:
+        """The conflict records (without the documents), oldest first."""
+        io = jsonio()
+        records = []
+        for path in sorted(self.conflicts_folder.glob("*.json")):
+            try:
+                data = io.read_json(path)
+                records.append({k: data[k] for k in ("kind", "id", "sha256", "reason", "at")})
+            except (ValueError, OSError, KeyError, TypeError) as exc:
+                log.error("unreadable conflict record %s: %s", path.name, exc)
+        return sorted(records, key=lambda r: str(r["at"]))
 
     def discard_temp_files(self) -> None:
         """Delete temp files a crash left behind (never acknowledged to a client)."""

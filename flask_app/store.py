@@ -23,6 +23,10 @@ Life of a contribution
 3. A spool file is deleted only once the remote has the commit holding it (in debug mode,
    which never pushes, once it is committed).  After a crash the spool is replayed on
    start, so an accepted contribution is never lost.
+4. An info file accepted while the remote could not be reached, whose id someone else
+   stored meanwhile with other content, is not silently dropped: it is kept in
+   ``spool/conflicts/`` with the reason and reported by :meth:`ResultStore.contribution`
+   (``GET /contributions/<id>``) and ``/health``.
 """
 
 from __future__ import annotations
@@ -34,7 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from flask_app.config import ServiceConfig
-from flask_app.documents import STORE_DIR, DocumentError, Entry, derive, jsonio, summarize
+from flask_app.documents import (
+    KINDS,
+    STORE_DIR,
+    DocumentError,
+    Entry,
+    derive,
+    jsonio,
+    summarize,
+)
 from flask_app.gitsync import GitClone
 from flask_app.index import Index
 from flask_app.spool import Spool
@@ -125,6 +137,7 @@ class ResultStore:
             if self.clone.prepare():
                 integrate_remote(self.clone, self.index, self.spool)
             self.index.build()
+            self.index.load_conflicts(self.spool)
             self.spool.discard_temp_files()
             self.spool.replay(
                 self.index, ahead=self.clone.ahead(), debug=self.config.debug, redact=self.redact
@@ -244,26 +257,57 @@ class ResultStore:
     def counts(self) -> dict[str, int]:
         return self.index.counts()
 
+    def contribution(self, ident: str) -> dict[str, Any] | None:
+        """What became of the contribution ``ident`` (None if the store never saw it).
+
+        ``state`` is ``pending`` (spooled), ``committed`` (waiting for a push),
+        ``stored`` (on the remote) or ``conflict`` (an accepted info file that was not
+        stored because the store holds the id with other content; ``conflicts`` gives
+        the reason).
+        """
+        for kind in KINDS:
+            entry = self.index.get(kind, ident)
+            conflicts = self.index.conflicts_of((kind, ident))
+            if entry is None and not conflicts:
+                continue
+            return {
+                "id": ident,
+                "kind": kind,
+                "state": "conflict" if conflicts else entry.state if entry else "pending",
+                "path": entry.path if entry else None,
+                "stored_sha256": entry.sha if entry and entry.state == "stored" else None,
+                "conflicts": conflicts,
+            }
+        return None
+
     def health(self) -> dict[str, Any]:
         uncommitted, unpushed = self.index.depths()
         head = self.clone.head()
-        degraded = not self.alive or bool(self.last_push and not self.last_push["ok"])
+        writer = self.writer
+        problems = writer.problems()
+        with self.index.lock:
+            conflicts = sum(len(v) for v in self.index.conflicts.values())
         return {
-            "status": "degraded" if degraded else "ok",
+            "status": "degraded" if problems else "ok",
+            "problems": problems,
             "store": {
                 "remote": self.public_remote(),
+                "remote_state": dict(self.clone.remote_state),
                 "branch": self.config.branch,
                 "head": head,
                 "writer_alive": self.alive,
                 "pushes": not self.config.debug,
                 "files": self.counts(),
+                "conflicts": conflicts,
             },
             "spool_depth": uncommitted + unpushed,
             "uncommitted": uncommitted,
             "unpushed": unpushed,
             "last_commit_at": self.last_commit_at,
             "last_push": self.last_push,
+            "push_in_progress": writer.push_in_progress(),
             "last_error": self.last_error,
+            "last_error_at": writer.last_error_at,
             "aggregate": self.last_aggregate,
         }
 

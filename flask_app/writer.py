@@ -4,16 +4,23 @@ This module owns the one thread that changes the working clone after start, thro
 :class:`Writer`:
 
 1. it takes everything spooled (at most ``batch_max`` files) and makes one commit;
+   an info file the clone already holds with other content is set aside as a conflict
+   (:meth:`Index.record_conflict`), which the contributor can see at
+   ``GET /contributions/<id>``;
 2. it pushes.  A rejected push (someone else pushed first) is integrated with
-   :func:`integrate_remote` and retried (at most five times in a row); an unreachable
-   or refusing remote is retried with exponential back-off (up to ``push_retry_max``
-   seconds) while commits keep accumulating locally;
+   :func:`integrate_remote` and retried (at most five times in a row); an unreachable,
+   refusing or hanging remote (a push is killed after ``git_timeout``) is retried with
+   exponential back-off (up to ``push_retry_max`` seconds) while commits keep
+   accumulating locally.  The back-off grows with every failure and resets only when a
+   push succeeds (a new commit does not cut it short);
 3. a spool file is deleted only once the remote has the commit holding it (in debug
    mode, which never pushes, once it is committed);
-4. a while (``aggregate_debounce``) after new commits it rebuilds the Parquet aggregate.
+4. when the remote was unreachable at start and nothing waits to be pushed, it probes
+   the remote (fetch) with the same back-off and integrates what it finds;
+5. a while (``aggregate_debounce``) after new commits it rebuilds the Parquet aggregate.
 
 It also keeps the status shown by ``/health``: the last commit, push, error and
-aggregate.
+aggregate, the push in progress (since when), and which steps are failing now.
 """
 
 from __future__ import annotations
@@ -22,13 +29,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask_app.config import ServiceConfig
 from flask_app.documents import STORE_DIR, Entry
-from flask_app.gitsync import GitClone
+from flask_app.gitsync import GitClone, GitFailed, GitTimeout, utcnow
 from flask_app.index import Index
 from flask_app.spool import Spool
 
@@ -37,24 +43,25 @@ log = logging.getLogger(__name__)
 #: pushes tried in a row while the remote keeps moving, before backing off
 PUSH_ATTEMPTS = 5
 
-
-def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+__all__ = ["PUSH_ATTEMPTS", "Writer", "integrate_remote", "utcnow"]
 
 
 def integrate_remote(clone: GitClone, index: Index, spool: Spool) -> None:
     """Put the local, unpushed commits on top of the remote branch and re-index.
 
-    Files the remote gained are indexed; spooled info files the remote holds with other
-    content are dropped in favour of the remote's version.
+    Files the remote gained are indexed; spooled info files (committed or not) that the
+    remote holds with other content are set aside as conflicts, the remote's version
+    is kept.
     """
 
     def unpushed() -> list[Entry]:
         with index.lock:
             return list(index.unpushed.values())
 
-    changed = clone.integrate(unpushed, spool)
+    changed, conflicts = clone.integrate(unpushed, spool)
     index.index_paths(changed)
+    for entry, reason in conflicts:
+        index.record_conflict(entry, reason, spool)
     index.drop_conflicting(spool)
 
 
@@ -64,7 +71,8 @@ class Writer:
     Parameters
     ----------
     config
-        Service settings (debug, batch_max, push_retry_max, aggregate_debounce).
+        Service settings (debug, batch_max, push_retry_max, push_stall_after,
+        aggregate_debounce).
     index, spool, clone
         The parts of the store it moves files between.
     aggregate_path
@@ -93,11 +101,17 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._next_push = 0.0
         self._push_failures = 0
+        self._next_probe = 0.0
         self._aggregate_due: float | None = None
         self._aggregate_disabled = False
+        self._step = "commit"
+        self._push_started: tuple[float, str] | None = None  # (monotonic, UTC time)
+        #: steps failing now (commit, push, probe, aggregate) -> redacted message
+        self.failing: dict[str, str] = {}
         self.last_push: dict[str, Any] | None = None
         self.last_commit_at: str | None = None
         self.last_error: str | None = None
+        self.last_error_at: str | None = None
         self.last_aggregate: dict[str, Any] | None = None
 
     # -- thread lifecycle ---------------------------------------------------------------
@@ -128,7 +142,35 @@ class Writer:
             self._aggregate_due = time.monotonic() + delay
             self._cond.notify_all()
 
+    # -- status -------------------------------------------------------------------------
+
+    def push_in_progress(self) -> dict[str, Any] | None:
+        """``{"since": UTC time, "seconds": float}`` of the push running now, or None."""
+        started = self._push_started
+        if started is None:
+            return None
+        return {"since": started[1], "seconds": round(time.monotonic() - started[0], 1)}
+
+    def problems(self) -> list[str]:
+        """Why the store is degraded now (empty when it is not)."""
+        out = [f"{step} failing: {message}" for step, message in sorted(self.failing.items())]
+        running = self.push_in_progress()
+        if running is not None and running["seconds"] > self.config.push_stall_after:
+            out.append(f"push in progress since {running['since']} ({running['seconds']} s)")
+        if self.clone.remote_state["reachable"] is False and "push" not in self.failing:
+            out.append(f"remote unreachable: {self.clone.remote_state['error']}")
+        if not self.alive:
+            out.append("the writer thread is not running")
+        return out
+
     # -- the loop -----------------------------------------------------------------------
+
+    def _probe_needed(self) -> bool:
+        return (
+            self.clone.remote_state["reachable"] is False
+            and not self.index.unpushed
+            and not self.config.debug
+        )
 
     def _seconds_until_due(self) -> float | None:
         if self.index.uncommitted:
@@ -137,6 +179,8 @@ class Writer:
         waits = []
         if self.index.unpushed and not self.config.debug:
             waits.append(self._next_push - now)
+        if self._probe_needed():
+            waits.append(self._next_probe - now)
         if self._aggregate_due is not None:
             waits.append(self._aggregate_due - now)
         return max(0.0, min(waits)) if waits else None
@@ -151,63 +195,91 @@ class Writer:
             try:
                 self._cycle(stopping)
             except Exception as exc:  # keep the writer alive; the spool keeps the data
-                self.last_error = self.clone.redact(f"{exc.__class__.__name__}: {exc}")[:500]
-                log.exception("store writer cycle failed")
-                time.sleep(1.0)
+                if isinstance(exc, GitFailed):
+                    message = f"git {exc.command}: {self.clone.message(exc)}"
+                else:
+                    message = self.clone.redact(f"{exc.__class__.__name__}: {exc}")[:500]
+                self.failing[self._step] = message
+                self.last_error = message
+                self.last_error_at = utcnow()
+                log.exception("store writer %s failed", self._step)
+                with self._cond:  # pause before retrying, but never delay a stop
+                    self._cond.wait_for(lambda: self._stop, 1.0)
             if stopping:
                 return
 
     def _cycle(self, stopping: bool) -> None:
+        self._step = "commit"
         with self.index.lock:
             batch = list(self.index.uncommitted.values())[: self.config.batch_max]
         if batch:
             self._commit(batch)
+        self._succeeded("commit")
         if (
             self.index.unpushed
             and not self.config.debug
             and (stopping or time.monotonic() >= self._next_push)
         ):
+            self._step = "push"
             self._push()
+        elif self._probe_needed() and not stopping and time.monotonic() >= self._next_probe:
+            self._step = "probe"
+            self._probe()
         due = self._aggregate_due
         if due is not None and (time.monotonic() >= due) and not stopping:
             self._aggregate_due = None
+            self._step = "aggregate"
             self._aggregate()
+            self._succeeded("aggregate")
+
+    def _succeeded(self, step: str) -> None:
+        if self.failing.pop(step, None) is not None and not self.failing:
+            self.last_error = None  # nothing is failing any more (the log keeps it)
 
     # -- commit and push ----------------------------------------------------------------
 
     def _commit(self, batch: list[Entry]) -> None:
-        self.clone.commit(batch, self.spool)
-        self.last_commit_at = utcnow()
+        outcome = self.clone.commit(batch, self.spool)
+        if outcome.committed:
+            self.last_commit_at = utcnow()
+        for entry, reason in outcome.conflicts:
+            self.index.record_conflict(entry, reason, self.spool)
         with self._cond:
-            for entry in batch:
+            for entry in outcome.committed + outcome.present:
                 self.index.uncommitted.pop(entry.key, None)
                 if self.config.debug:
                     entry.state = "stored"
                     self.spool.remove(entry)
                 else:
+                    # A file already in the clone is in HEAD: the next push stores it.
                     entry.state = "committed"
                     self.index.unpushed[entry.key] = entry
-            self._next_push = 0.0
+            if self._push_failures == 0:
+                self._next_push = 0.0  # push now; while failing, keep the back-off
             if self._aggregate_due is None:
                 self._aggregate_due = time.monotonic() + self.config.aggregate_debounce
             self._cond.notify_all()
-        if self._on_change is not None:
+        if self._on_change is not None and outcome.committed:
             self._on_change()
 
     def _push(self) -> None:
-        import git
-
         clone = self.clone
         for _attempt in range(PUSH_ATTEMPTS):
             with self.index.lock:
                 pushing = list(self.index.unpushed.values())
+            self._push_started = (time.monotonic(), utcnow())
             try:
                 clone.push()
-            except git.GitCommandError as exc:
+            except GitTimeout as exc:
+                clone.mark_remote(False, clone.message(exc))
+                self._push_failed(clone.message(exc))  # hanging: no fetch, back off
+                return
+            except GitFailed as exc:
                 message = clone.message(exc)
                 try:
                     clone.fetch()
-                except git.GitCommandError:
+                except GitFailed as fetch_exc:
+                    clone.mark_remote(False, clone.message(fetch_exc))
                     self._push_failed(message)  # unreachable: retry later
                     return
                 upstream = clone.upstream
@@ -216,6 +288,8 @@ class Writer:
                     return
                 integrate_remote(clone, self.index, self.spool)  # someone pushed first
                 continue
+            finally:
+                self._push_started = None
             clone.mark_pushed()
             with self._cond:
                 for entry in pushing:
@@ -224,23 +298,49 @@ class Writer:
                     entry.state = "stored"
                     self.spool.remove(entry)
                 self._push_failures = 0
+                self._next_push = 0.0
                 self.last_push = {"at": utcnow(), "ok": True, "files": len(pushing), "error": None}
                 self._cond.notify_all()
+            self._succeeded("push")
             return
         self._push_failed("the remote kept moving while pushing; will retry")
 
+    def _backoff(self) -> float:
+        return min(self.config.push_retry_max, 0.5 * 2 ** min(self._push_failures, 10))
+
     def _push_failed(self, message: str) -> None:
         self._push_failures += 1
-        delay = min(self.config.push_retry_max, 0.5 * 2 ** min(self._push_failures, 10))
+        delay = self._backoff()
         self._next_push = time.monotonic() + delay
+        self.failing["push"] = message
+        self.last_error = message
+        self.last_error_at = utcnow()
         self.last_push = {
             "at": utcnow(),
             "ok": False,
             "files": 0,
             "error": message,
             "retry_in_s": round(delay, 1),
+            "failures": self._push_failures,
         }
         log.warning("push failed (%s); retrying in %.1fs", message, delay)
+
+    def _probe(self) -> None:
+        """Fetch from a remote that was unreachable; integrate what it holds."""
+        clone = self.clone
+        try:
+            clone.fetch()
+        except GitFailed as exc:
+            clone.mark_remote(False, clone.message(exc))
+            self._push_failures += 1
+            self._next_probe = time.monotonic() + self._backoff()
+            self.failing["probe"] = clone.message(exc)
+            return
+        self._push_failures = 0
+        upstream = clone.upstream
+        if clone.has_commit(upstream) and not clone.is_ancestor(upstream, "HEAD"):
+            integrate_remote(clone, self.index, self.spool)
+        self._succeeded("probe")
 
     # -- aggregation --------------------------------------------------------------------
 

@@ -83,6 +83,15 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
     return predicate()
 
 
+def process_alive(pid: int) -> bool:
+    """``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return stat_line.rpartition(")")[2].split()[0] not in {"Z", "X"}
+
+
 def health(app: Flask) -> dict[str, Any]:
     body: dict[str, Any] = app.test_client().get("/health").get_json()
     return body
@@ -102,6 +111,7 @@ _GATE_HOOK = """#!/bin/sh
 # Test push gate: hold the first push after arming until the test releases it.
 gate='{folder}'
 if mkdir "$gate/caught" 2>/dev/null; then
+    echo $$ > "$gate/pid"
     : > "$gate/started"
     polls=0
     while [ ! -f "$gate/release" ]; do
@@ -161,6 +171,15 @@ class PushGate:
     def wait_finished(self, timeout: float = 60.0) -> bool:
         return wait_for(lambda: self.finished, timeout)
 
+    @property
+    def hook_alive(self) -> bool:
+        """The held push's hook process still runs (False once it exited or was killed)."""
+        try:
+            pid = int((self.folder / "pid").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return process_alive(pid)
+
     def release(self, *, accept: bool) -> None:
         """Let the held push continue (``accept``) or make the hook refuse it."""
         if (self.folder / "release").exists():
@@ -174,7 +193,7 @@ class PushGate:
         if self.folder.exists():
             self.release(accept=False)
             if self.started:
-                self.wait_finished()
+                wait_for(lambda: self.finished or not self.hook_alive, 60.0)
 
 
 @pytest.fixture
