@@ -49,7 +49,9 @@ def outage(bare: Path, tmp_path: Path) -> Path:
     return flag
 
 
-def _admin_pushes(bare: Path, tmp_path: Path, document: dict[str, Any], rel: str) -> None:
+def _admin_pushes(
+    bare: Path, tmp_path: Path, document: dict[str, Any], rel: str, *, maintenance: bool = True
+) -> None:
     other = tmp_path / "admin"
     git(tmp_path, "clone", "-q", str(bare), str(other))
     git(other, "config", "user.name", "Admin")
@@ -58,7 +60,8 @@ def _admin_pushes(bare: Path, tmp_path: Path, document: dict[str, Any], rel: str
     (other / rel).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     git(other, "add", rel)
     git(other, "commit", "-q", "-m", "Add a machine by hand")
-    git(other, "push", "-q", "-o", "maintenance", "origin", "main")
+    options = ["-o", "maintenance"] if maintenance else []
+    git(other, "push", "-q", *options, "origin", "main")
 
 
 def _conflict_after_outage(
@@ -146,3 +149,30 @@ def test_contribution_status_of_unknown_and_malformed_ids(make_app):
     assert missing.status_code == 404 and "0" * 64 in missing.get_json()["detail"]
     bad = client.get("/contributions/not-an-id")
     assert bad.status_code == 400 and "contribution id" in bad.get_json()["detail"]
+
+
+def test_info_file_spooled_while_a_push_is_held_never_overwrites_the_remote(
+    make_app, bare, tmp_path, push_gate
+):
+    # The writer is stuck in a push (held in the hook) while ours is only spooled and the
+    # administrator stores the same id with other content.  Before, the next commit wrote
+    # ours over the remote's file (a modification pushed to the store) and nothing told
+    # the contributor.
+    push_gate.arm()
+    app = make_app()
+    client = app.test_client()
+    assert client.post("/contribute", json=samples.result_document()).status_code == 202
+    assert push_gate.wait_started()
+    ours = samples.machine_document(name="OurName")
+    theirs = dict(ours, name="TheirName")
+    assert client.post("/contribute", json=ours).status_code == 202
+    assert health(app)["uncommitted"] == 1  # the writer is busy pushing
+    rel = f"results/info_machine-{ours['machine_id']}.json"
+    _admin_pushes(bare, tmp_path, theirs, rel, maintenance=False)  # the gate lets it pass
+    push_gate.release(accept=False)  # refused: the writer fetches and integrates
+    assert wait_for(lambda: health(app)["spool_depth"] == 0)
+    assert json.loads(git(bare, "show", f"main:{rel}"))["name"] == "TheirName"
+    for commit in remote_commits(bare)[:-1]:
+        assert all(change[0] == "A" for change in commit["changes"]), commit
+    body = client.get(f"/contributions/{ours['machine_id']}").get_json()
+    assert body["state"] == "conflict" and "other content" in body["conflicts"][0]["reason"]

@@ -107,8 +107,14 @@ def test_remote_that_never_answers_does_not_hang_start_or_the_writer(tmp_path, b
         # beyond the one push in flight.
         assert wait_for(lambda: black_hole.open <= 1, 30)
     assert wait_for(lambda: black_hole.open == 0, 30)
-    assert (tmp_path / "inst" / "spool").is_dir()
     assert len(list((tmp_path / "inst" / "spool").glob("*.json"))) == 1  # kept for later
+    # A restart with the clone in place: the start-up fetch is bounded the same way.
+    with ServerProcess(tmp_path / "inst", settings) as server:
+        state = _json(server, "/health")
+        assert state["status"] == "degraded" and state["spool_depth"] == 1
+        assert "timed out after 2 s" in state["store"]["remote_state"]["error"]
+        fetched = requests.get(f"{server.url}/results/{response.json()['id']}", timeout=10)
+        assert fetched.status_code == 200
 
 
 def test_hanging_push_is_killed_reported_and_retried(make_app, bare, push_gate):
