@@ -99,7 +99,13 @@ class Spool:
             "reason": reason,
             "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        document = self.read(entry)
+        try:
+            document: Any = self.read(entry)
+        except (OSError, ValueError) as exc:  # never expected: keep the record anyway
+            document = None
+            record["reason"] += (
+                f" (the spooled document could not be read: {exc.__class__.__name__})"
+            )
         folder = self.conflicts_folder
         folder.mkdir(exist_ok=True)
         target = folder / f"{entry.kind}-{entry.id}-{entry.sha[:16]}.json"
