@@ -1,22 +1,33 @@
 """The dashboard at ``/``: machines, a filterable results table and charts, all offline.
 
 The page (``templates/dashboard/index.html``) loads ``static/dashboard.js`` and
-``static/dashboard.css`` from this app (no CDN) and fetches ``/dashboard/data.json``,
-which this blueprint builds from the store with the report's own table code
-(:mod:`zarr_benchmarks.analyse.report.table`), so the dashboard and ``zarr-benchmarks report``
-show the same numbers.  Charts are drawn client-side as SVG by plain JavaScript.
+``static/dashboard.css`` from this app (no CDN) and fetches ``/dashboard/data.json``.
+That data comes from the store's Parquet parts (:mod:`flask_app.ingest`), queried with
+DuckDB, never by re-reading every stored file: the answer is cached until the set of
+parts changes, and a new contribution adds one part.  Medians and throughput follow the
+report's rules (:mod:`zarr_benchmarks.analyse.report.table`: median of the finite
+samples, MB/s = uncompressed array bytes / median seconds / 1e6), so the dashboard and
+``zarr-benchmarks report`` show the same numbers.
+
+Rows carry the preset and the array ``size``; "newest" is per machine, preset, size,
+benchmark and parameters, and the page shows one size at a time, so runs at different
+array sizes are never mixed in one chart or median.  Charts are drawn client-side as
+SVG by plain JavaScript.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from flask_app._request import service
+from flask_app.errors import ApiError
+from flask_app.ingest import REQUEST_BATCH, Ingestor, for_store
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +39,16 @@ bp = Blueprint(
     static_url_path="/dashboard/static",
 )
 
-#: metrics the dashboard tabulates and charts (see zarr_benchmarks.analyse.report.table.METRICS)
-_ROW_METRICS = ("write", "read", "ratio")
+#: benchmark -> dashboard column (see zarr_benchmarks.analyse.report.table.METRICS)
+_COLUMNS = {
+    "bench_write.Write.track_compression_ratio": "ratio",
+    "bench_write.Write.time_write": "write_s",
+    "bench_read.Read.time_read": "read_s",
+}
+#: most rows ``?rows=all`` returns (newest results first); the rest is in ``db query``
+ALL_ROWS_MAX = 50_000
 _cache_lock = threading.Lock()
-_cache: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+_cache: dict[tuple[int, str], tuple[tuple[Any, ...], dict[str, Any]]] = {}
 
 
 @bp.get("/")
@@ -50,140 +67,209 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/dashboard/data.json")
 def data() -> ResponseReturnValue:
-    """Everything the dashboard shows: machines, result rows and notes.
+    """Everything the dashboard shows: machines, result rows, sizes and notes.
     ---
     tags: [dashboard]
+    parameters:
+      - name: rows
+        in: query
+        required: false
+        description: "``latest`` (default): the newest row per machine, preset, size and
+          parameters; ``all``: every run too (at most 50,000 rows, newest first)."
+        schema: {type: string, enum: [latest, all]}
     responses:
       200:
-        description: Machines, one row per result and modality/codec/chunks with ratio
-          and write/read MB/s (``latest`` marks each machine's newest row), and notes.
+        description: Machines, rows of modality/codec/chunks with preset, array size,
+          ratio and write/read MB/s (``latest`` marks each machine's newest row per
+          preset and size), the sizes present, and notes.
         content:
           application/json:
             schema: {$ref: '#/components/schemas/DashboardData'}
       400: {$ref: '#/components/responses/BadRequest'}
       503: {$ref: '#/components/responses/Unavailable'}
     """
-    store = service().store
-    entries = {kind: store.entries(kind) for kind in ("result", "machine", "environment")}
-    key = tuple(sorted((e.kind, e.id) for group in entries.values() for e in group))
+    mode = request.args.get("rows", "latest")
+    if mode not in {"latest", "all"}:
+        raise ApiError(400, f"rows: expected 'latest' or 'all', got {mode[:40]!r}")
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ApiError(
+            503, "the dashboard needs duckdb and pyarrow (pip install 'zarr-benchmarks[db]')"
+        ) from None
+    ingestor = for_store(service().store)
+    left = ingestor.catch_up(limit=REQUEST_BATCH)  # e.g. spooled, not yet committed
+    if left:
+        ingestor.catch_up_in_background()
+    key = (ingestor.parts.signature(), tuple(sorted(ingestor.notes.values())), left)
     with _cache_lock:
-        cached = _cache.get(id(store))
+        cached = _cache.get((id(ingestor), mode))
         if cached is not None and cached[0] == key:
             return jsonify(cached[1])
-    payload = build_payload(store, entries)
+    payload = build_payload(ingestor, all_rows=mode == "all")
+    if left:
+        payload["notes"].append(f"{left} stored file(s) are still being added to the dashboard")
     with _cache_lock:
-        _cache.clear()  # one store per app; keep only the newest payload
-        _cache[id(store)] = (key, payload)
+        for k in [k for k in _cache if k[0] != id(ingestor)]:
+            del _cache[k]  # one store per app; keep only its newest payloads
+        _cache[(id(ingestor), mode)] = (key, payload)
     return jsonify(payload)
 
 
-def _read_all(store: Any, entries: list[Any], notes: list[str]) -> list[tuple[str, Any]]:
-    out = []
-    for entry in entries:
-        try:
-            out.append((entry.id, store.read(entry)))
-        except Exception as exc:  # a file vanished or is unreadable: show the rest
-            log.warning("dashboard: cannot read %s %s: %s", entry.kind, entry.id, exc)
-            notes.append(f"{entry.kind} {entry.id[:12]} could not be read and is left out")
-    return out
+_ENTRY_SQL = """
+WITH mm AS (
+  SELECT * FROM m QUALIFY row_number() OVER (PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1
+), entry AS (
+  SELECT result_id, benchmark, params,
+         any_value(machine_id) AS machine_id, any_value(timestamp) AS ts,
+         any_value(commit_hash) AS commit_hash, any_value(preset) AS preset,
+         any_value(size) AS size, any_value(modality) AS modality,
+         any_value(codec) AS codec, any_value(chunks) AS chunks,
+         any_value(status) AS status,
+         CASE WHEN any_value(status) = 'ok' THEN coalesce(
+           median(value) FILTER (WHERE isfinite(value)),
+           any_value(result_value) FILTER (WHERE isfinite(result_value))) END AS v
+  FROM r
+  WHERE benchmark IN (SELECT unnest($benchmarks))
+    AND modality IS NOT NULL AND codec IS NOT NULL AND chunks IS NOT NULL
+  GROUP BY result_id, benchmark, params
+), ranked AS (
+  SELECT *, row_number() OVER (
+    PARTITION BY machine_id, preset, size, benchmark, params
+    ORDER BY ts DESC, result_id DESC) = 1 AS newest
+  FROM entry
+), rows AS (
+  SELECT result_id, machine_id, ts, commit_hash, preset, size, modality, codec, chunks,
+         max(v) FILTER (WHERE benchmark = $ratio) AS ratio,
+         max(v) FILTER (WHERE benchmark = $write) AS write_s,
+         max(v) FILTER (WHERE benchmark = $read) AS read_s,
+         bool_or(status = 'failed') AS failed,
+         bool_or(newest) AS latest
+  FROM ranked
+  GROUP BY ALL
+)
+SELECT rows.*, mm.machine_name FROM rows LEFT JOIN mm USING (machine_id)
+"""
 
 
-def _usable_results(results: list[tuple[str, Any]], notes: list[str]) -> list[tuple[str, Any]]:
-    """The results whose numbers convert to floats; the others are left out with a note."""
-    from zarr_benchmarks.results.model import ResultDoc
-
-    out = []
-    for ident, doc in results:
-        problems = ResultDoc(ident, doc).number_problems() if isinstance(doc, dict) else []
-        if problems:
-            log.warning("dashboard: leaving out result %s: %s", ident, problems[0])
-            notes.append(
-                f"result {ident[:12]} holds a number that cannot be converted to a float "
-                "and is left out"
-            )
-            continue
-        out.append((ident, doc))
-    return out
+def _bench(column: str) -> str:
+    return next(b for b, c in _COLUMNS.items() if c == column)
 
 
-def build_payload(store: Any, entries: dict[str, list[Any]]) -> dict[str, Any]:
-    """Build the ``data.json`` document from the store's entries."""
-    from zarr_benchmarks.analyse.report.table import latest, records_from_documents
+def build_payload(ingestor: Ingestor, *, all_rows: bool = False) -> dict[str, Any]:
+    """Build the ``data.json`` document from the parts (two DuckDB queries)."""
+    from zarr_benchmarks.analyse.report.table import FALLBACK_SIZE, array_nbytes
 
-    notes: list[str] = []
-    machines = {
-        doc.get("machine_id"): doc for _, doc in _read_all(store, entries["machine"], notes)
-    }
-    environments = {
-        doc.get("environment_id"): doc for _, doc in _read_all(store, entries["environment"], notes)
-    }
-    results = _usable_results(_read_all(store, entries["result"], notes), notes)
-    rs = records_from_documents(results, machines, environments)
-    notes.extend(rs.notes)
-    newest = {id(r) for r in latest(rs.records)}
-
-    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for r in rs.records:
-        if r.metric not in _ROW_METRICS or not (r.modality and r.codec and r.chunks):
-            continue
-        row = rows.setdefault(
-            (r.result_id, r.modality, r.codec, r.chunks),
-            {
-                "result_id": r.result_id,
-                "machine_id": r.machine_id,
-                "machine": r.machine_name,
-                "timestamp": r.timestamp,
-                "commit": r.commit_hash[:12],
-                "preset": r.preset,
-                "size": r.size,
-                "modality": r.modality,
-                "codec": r.codec,
-                "chunks": r.chunks,
-                "ratio": None,
-                "write_mb_s": None,
-                "read_mb_s": None,
-                "status": "ok",
-                "latest": False,
-            },
+    parts = ingestor.parts
+    where = "" if all_rows else "WHERE latest"
+    limit = f"ORDER BY ts DESC, result_id LIMIT {ALL_ROWS_MAX + 1}" if all_rows else ""
+    columns, records = parts.query(
+        f"SELECT * FROM ({_ENTRY_SQL}) {where} {limit}",
+        {
+            "benchmarks": list(_COLUMNS),
+            "ratio": _bench("ratio"),
+            "write": _bench("write_s"),
+            "read": _bench("read_s"),
+        },
+    )
+    notes = sorted(ingestor.notes.values())
+    truncated = all_rows and len(records) > ALL_ROWS_MAX
+    if truncated:
+        records = records[:ALL_ROWS_MAX]
+        notes.append(
+            f"only the newest {ALL_ROWS_MAX} rows are shown; query the rest with "
+            "`zarr-benchmarks db query --db <instance>/aggregate/parts`"
         )
-        if r.status != "ok":
-            row["status"] = "failed" if r.status == "failed" else row["status"]
-        value = r.value if r.metric == "ratio" else r.mb_s
-        row["ratio" if r.metric == "ratio" else f"{r.metric}_mb_s"] = _finite(value)
-        row["latest"] = row["latest"] or id(r) in newest
+    _, machine_records = parts.query(
+        "WITH mm AS (SELECT * FROM m QUALIFY row_number() OVER "
+        "(PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1), "
+        "counts AS (SELECT machine_id, count(DISTINCT result_id) AS n FROM r GROUP BY 1) "
+        "SELECT counts.machine_id, n, machine_name, cpu_model, cpu_logical_cores, "
+        "memory_total_bytes, machine_system, machine_release "
+        "FROM counts LEFT JOIN mm USING (machine_id)"
+    )
+    names = {mid: name or f"machine {str(mid)[:8]}" for mid, _, name, *_ in machine_records}
+    missing = sorted(str(mid)[:8] for mid, _, name, *_ in machine_records if name is None)
+    if missing:
+        notes.append("no info_machine file for " + ", ".join(missing) + "; shown by id")
 
-    machine_rows = []
-    counts: dict[str, int] = {}
-    for res in rs.results.values():
-        counts[res["machine_id"]] = counts.get(res["machine_id"], 0) + 1
-    for mid in sorted(counts, key=lambda m: (rs.machine_name(m), m)):
-        doc = machines.get(mid) or {}
-        hw = doc.get("hardware") or {}
-        cpu = hw.get("cpu") or {}
-        osinfo = doc.get("os") or {}
-        machine_rows.append(
+    rows = []
+    unknown_size: set[str] = set()
+    for rec in records:
+        r = dict(zip(columns, rec, strict=True))
+        size = r["size"]
+        if size is None:
+            unknown_size.add(str(r["preset"]))
+        nbytes = array_nbytes(r["modality"], size or FALLBACK_SIZE)
+        rows.append(
             {
-                "machine_id": mid,
-                "name": rs.machine_name(mid),
-                "cpu": cpu.get("model"),
-                "cores": cpu.get("logical_cores"),
-                "memory_bytes": (hw.get("memory") or {}).get("total_bytes"),
-                "os": " ".join(str(osinfo[k]) for k in ("system", "release") if osinfo.get(k)),
-                "results": counts[mid],
+                "result_id": r["result_id"],
+                "machine_id": r["machine_id"],
+                "machine": names.get(r["machine_id"], f"machine {str(r['machine_id'])[:8]}"),
+                "timestamp": r["ts"].strftime("%Y-%m-%d-%H-%M-%S") if r["ts"] else None,
+                "commit": (r["commit_hash"] or "")[:12],
+                "preset": r["preset"],
+                "size": size or FALLBACK_SIZE,
+                "size_known": size is not None,
+                "modality": r["modality"],
+                "codec": r["codec"],
+                "chunks": r["chunks"],
+                "ratio": _finite(r["ratio"]),
+                "write_mb_s": _mb_s(nbytes, r["write_s"]),
+                "read_mb_s": _mb_s(nbytes, r["read_s"]),
+                "status": "failed" if r["failed"] else "ok",
+                "latest": bool(r["latest"]),
             }
         )
+    if unknown_size:
+        notes.append(
+            "array size unknown for preset(s) "
+            + ", ".join(sorted(unknown_size))
+            + f"; throughput assumes the '{FALLBACK_SIZE}' size"
+        )
+    rows.sort(
+        key=lambda r: (
+            r["size"],
+            r["modality"],
+            r["machine"],
+            r["codec"],
+            r["chunks"],
+            r["timestamp"] or "",
+        )
+    )
+    machine_rows = [
+        {
+            "machine_id": mid,
+            "name": names[mid],
+            "cpu": cpu,
+            "cores": cores,
+            "memory_bytes": memory,
+            "os": " ".join(str(x) for x in (system, release) if x),
+            "results": int(n),
+        }
+        for mid, n, _, cpu, cores, memory, system, release in machine_records
+    ]
+    machine_rows.sort(key=lambda m: (m["name"], m["machine_id"]))
+    sizes: dict[str, int] = {}
+    for row in rows:
+        if row["latest"]:
+            sizes[row["size"]] = sizes.get(row["size"], 0) + 1
     return {
         "machines": machine_rows,
-        "rows": sorted(
-            rows.values(),
-            key=lambda r: (r["modality"], r["machine"], r["codec"], r["chunks"], r["timestamp"]),
-        ),
-        "results": len(rs.results),
+        "rows": rows,
+        "rows_mode": "all" if all_rows else "latest",
+        "sizes": sorted(sizes, key=lambda s: (-sizes[s], s)),
+        "results": sum(m["results"] for m in machine_rows),
         "notes": notes,
     }
 
 
 def _finite(value: float | None) -> float | None:
-    import math
-
     return value if value is not None and math.isfinite(value) else None
+
+
+def _mb_s(nbytes: int | None, seconds: float | None) -> float | None:
+    if not nbytes or seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        return None
+    return nbytes / seconds / 1e6

@@ -17,7 +17,8 @@ This module owns the one thread that changes the working clone after start, thro
    mode, which never pushes, once it is committed);
 4. when the remote was unreachable at start and nothing waits to be pushed, it probes
    the remote (fetch) with the same back-off and integrates what it finds;
-5. a while (``aggregate_debounce``) after new commits it rebuilds the Parquet aggregate.
+5. a while (``aggregate_debounce``) after new commits it appends them to the Parquet
+   parts of the aggregate (:mod:`flask_app.ingest`).
 
 It also keeps the status shown by ``/health``: the last commit, push, error and
 aggregate, the push in progress (since when), and which steps are failing now.
@@ -25,6 +26,7 @@ aggregate, the push in progress (since when), and which steps are failing now.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_app.config import ServiceConfig
-from flask_app.documents import STORE_DIR, Entry
+from flask_app.documents import Entry
 from flask_app.gitsync import GitClone, GitFailed, GitTimeout, utcnow
 from flask_app.index import Index
 from flask_app.spool import Spool
@@ -259,6 +261,8 @@ class Writer:
             if self._aggregate_due is None:
                 self._aggregate_due = time.monotonic() + self.config.aggregate_debounce
             self._cond.notify_all()
+        if not self._aggregate_disabled:
+            self._ingestor().queue(batch)  # ingested by _aggregate, after the debounce
         if self._on_change is not None and outcome.committed:
             self._on_change()
 
@@ -344,22 +348,35 @@ class Writer:
 
     # -- aggregation --------------------------------------------------------------------
 
+    def _ingestor(self) -> Any:
+        from flask_app import ingest
+
+        read = functools.partial(ingest.read_entry, self.clone, self.spool)
+        return ingest.ingestor(ingest.parts_folder(self.aggregate_path), self.index, read)
+
     def _aggregate(self) -> None:
+        """Append what was committed since the last time to the Parquet parts.
+
+        Costs the conversion of those documents only; the first time, anything else
+        the parts miss is ingested in the background (see :mod:`flask_app.ingest`).
+        """
         if self._aggregate_disabled:
             return
         try:
-            from zarr_benchmarks.share.aggregate import (
-                build_parquet,
-            )
+            import duckdb  # noqa: F401  (the db extra: pyarrow and duckdb)
+            import pyarrow  # noqa: F401
         except ImportError as exc:
             self._aggregate_disabled = True
             log.warning("aggregation disabled: %s", exc)
             return
-        started = time.monotonic()
-        with self.clone.tree_lock:
-            rows = build_parquet(self.clone.worktree / STORE_DIR, self.aggregate_path)
+        ingestor = self._ingestor()
+        stats = ingestor.ingest_queued()
         self.last_aggregate = {
             "at": utcnow(),
-            "rows": rows,
-            "seconds": round(time.monotonic() - started, 3),
+            "rows": ingestor.rows,
+            "results": ingestor.results,
+            "ingested": stats.documents,
+            "left_out": len(ingestor.notes),
+            "parts": ingestor.parts_count(),
+            "seconds": round(stats.seconds, 4),
         }

@@ -9,10 +9,11 @@
     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a",
     "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"];
   var SHAPES = ["circle", "square", "triangle", "diamond"];
-  var FILTERS = ["modality", "codec", "chunks", "machine"];
+  var FILTERS = ["modality", "codec", "chunks", "machine", "preset"];
 
   var root = document.getElementById("dashboard");
-  var state = { data: null, codecColour: {}, machineShape: {} };
+  /* rows: the newest rows (always loaded); allRows: every run, fetched when asked. */
+  var state = { data: null, allRows: null, codecColour: {}, machineShape: {} };
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -137,7 +138,7 @@
     return { sx: sx, sy: sy };
   }
 
-  function scatterChart(container, rows, op, modality) {
+  function scatterChart(container, rows, op, modality, label) {
     var key = op + "_mb_s";
     var pts = rows.filter(function (r) {
       return r.modality === modality && r.ratio !== null && r[key] !== null;
@@ -153,7 +154,7 @@
     var xMax = Math.max.apply(null, pts.map(function (p) { return p.x; })) * 1.1;
     var yMax = Math.max.apply(null, pts.map(function (p) { return p.y; })) * 1.1;
     var ax = axes(s, box, xMax, yMax, op + " throughput (MB/s, uncompressed)",
-      "compression ratio (×)", modality + ": compression ratio vs " + op + " throughput");
+      "compression ratio (×)", label + ": compression ratio vs " + op + " throughput");
     // One Pareto front per machine: fronts across machines would mix hardware.
     var onFront = {}, nFront = 0, byMachine = {};
     pts.forEach(function (p, i) { (byMachine[p.row.machine] = byMachine[p.row.machine] || []).push(i); });
@@ -213,7 +214,7 @@
     container.appendChild(s);
   }
 
-  function heatmapChart(container, rows, modality) {
+  function heatmapChart(container, rows, modality, label) {
     var mine = rows.filter(function (r) { return r.modality === modality && r.write_mb_s !== null; });
     var chunks = distinct(mine, "chunks"), codecs = distinct(mine, "codec");
     if (!chunks.length || !codecs.length) {
@@ -227,7 +228,7 @@
       "aria-label": "write throughput heatmap" });
     s.appendChild(svg("text", { x: width / 2, y: 16, "text-anchor": "middle", "font-size": 13,
       "font-weight": 600, "class": "title" },
-      modality + ": write throughput (MB/s) by chunk shape and codec"));
+      label + ": write throughput (MB/s) by chunk shape and codec"));
     var grid = chunks.map(function (ch) {
       return codecs.map(function (co) {
         return median(mine.filter(function (r) { return r.chunks === ch && r.codec === co; })
@@ -271,7 +272,7 @@
     container.appendChild(s);
   }
 
-  function machinesChart(container, rows, modality, chunksFilter) {
+  function machinesChart(container, rows, modality, chunksFilter, label) {
     var mine = rows.filter(function (r) { return r.modality === modality && r.write_mb_s !== null; });
     var chunks = chunksFilter;
     if (!chunks) {  // the chunk shape measured on the most machines
@@ -303,7 +304,7 @@
     var sy = function (v) { return box.t + box.h - (v / ym) * box.h; };
     s.appendChild(svg("text", { x: box.l + box.w / 2, y: 16, "text-anchor": "middle",
       "font-size": 13, "font-weight": 600, "class": "title" },
-      modality + ": write throughput per machine (chunks " + chunks + ")"));
+      label + ": write throughput per machine (chunks " + chunks + ")"));
     yt.forEach(function (t) {
       s.appendChild(svg("line", { x1: box.l, x2: box.l + box.w, y1: sy(t), y2: sy(t),
         stroke: "#eee" }));
@@ -350,16 +351,27 @@
   function selected() {
     var out = {};
     FILTERS.forEach(function (f) { out[f] = document.getElementById("f-" + f).value; });
+    out.size = document.getElementById("f-size").value;
     out.latest = document.getElementById("f-latest").checked;
     return out;
   }
 
+  /* One array size at a time: throughput and medians are never mixed across sizes. */
   function filteredRows() {
     var f = selected();
-    return state.data.rows.filter(function (r) {
+    var source = f.latest || !state.allRows ? state.data.rows : state.allRows;
+    return source.filter(function (r) {
       if (f.latest && !r.latest) return false;
+      if (r.size !== f.size) return false;
       return FILTERS.every(function (k) { return !f[k] || r[k] === f[k]; });
     });
+  }
+
+  function sizeLabel(rows) {
+    var f = selected(), presets = distinct(rows, "preset");
+    var assumed = rows.some(function (r) { return !r.size_known; });
+    return "array size " + f.size + (assumed ? " (assumed)" : "") +
+      (presets.length ? ", preset " + presets.join(", ") : "");
   }
 
   function renderTable(rows) {
@@ -368,7 +380,7 @@
     var base = root.getAttribute("data-results");
     rows.forEach(function (r) {
       var tr = el("tr", { "class": r.status === "ok" ? "" : "failed" });
-      [r.machine, r.modality, r.codec, r.chunks].forEach(function (v) {
+      [r.machine, r.modality, r.codec, r.chunks, r.preset, r.size].forEach(function (v) {
         tr.appendChild(el("td", {}, v));
       });
       tr.appendChild(el("td", { "class": "num" }, fmt(r.ratio, 2)));
@@ -382,14 +394,21 @@
       tr.appendChild(td);
       body.appendChild(tr);
     });
+    var total = selected().latest || !state.allRows ? state.data.rows : state.allRows;
     document.getElementById("row-count").textContent =
-      rows.length + " of " + state.data.rows.length + " rows";
+      rows.length + " of " + total.length + " rows";
   }
 
   function render() {
+    var f = selected();
+    if (!f.latest && !state.allRows) {  // every run: fetched once, on first use
+      loadAll();
+      return;
+    }
     var rows = filteredRows();
     renderTable(rows);
-    var f = selected();
+    document.getElementById("size-shown").textContent = "Showing " + sizeLabel(rows) +
+      ". Runs at other array sizes are under \u201carray size\u201d; sizes are never mixed.";
     var modality = f.modality || distinct(rows, "modality")[0];
     var charts = ["write", "read", "heatmap", "machines"].map(function (id) {
       return document.querySelector("#chart-" + id + " .plot");
@@ -400,10 +419,36 @@
     }
     state.multiChunks = distinct(rows.filter(function (r) { return r.modality === modality; }),
       "chunks").length > 1;
-    scatterChart(charts[0], rows, "write", modality);
-    scatterChart(charts[1], rows, "read", modality);
-    heatmapChart(charts[2], rows, modality);
-    machinesChart(charts[3], rows, modality, f.chunks);
+    var label = modality + " (" + f.size + ")";
+    scatterChart(charts[0], rows, "write", modality, label);
+    scatterChart(charts[1], rows, "read", modality, label);
+    heatmapChart(charts[2], rows, modality, label);
+    machinesChart(charts[3], rows, modality, f.chunks, label);
+  }
+
+  function loadAll() {
+    root.setAttribute("data-ready", "loading");
+    document.getElementById("status").textContent = "Loading every run…";
+    fetch(root.getAttribute("data-src") + "?rows=all", { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("the service answered " + response.status);
+        return response.json();
+      })
+      .then(function (all) {
+        state.allRows = all.rows;
+        showStatus();
+        render();
+        root.setAttribute("data-ready", "1");
+      })
+      .catch(function (err) {
+        document.getElementById("status").textContent = "Could not load every run: " + err.message;
+        root.setAttribute("data-ready", "error");
+      });
+  }
+
+  function showStatus() {
+    document.getElementById("status").textContent = state.data.results + " result file(s) from " +
+      state.data.machines.length + " machine(s).";
   }
 
   function fillSelect(id, values) {
@@ -441,11 +486,15 @@
     fillSelect("codec", distinct(data.rows, "codec"));
     fillSelect("chunks", distinct(data.rows, "chunks"));
     fillSelect("machine", distinct(data.rows, "machine"));
+    fillSelect("preset", distinct(data.rows, "preset"));
+    var sizeSel = document.getElementById("f-size");  // no "all": one size at a time
+    sizeSel.textContent = "";
+    (data.sizes || []).forEach(function (v) { sizeSel.appendChild(el("option", { value: v }, v)); });
+    sizeSel.addEventListener("change", render);
     document.getElementById("f-latest").addEventListener("change", render);
     var notes = document.getElementById("notes");
     (data.notes || []).forEach(function (n) { notes.appendChild(el("p", { "class": "note" }, n)); });
-    document.getElementById("status").textContent = data.results + " result file(s) from " +
-      data.machines.length + " machine(s).";
+    showStatus();
     render();
     root.setAttribute("data-ready", "1");
   }

@@ -10,6 +10,7 @@ Chromium is installed from the system packages by ``scripts/test.sh``.
 from __future__ import annotations
 
 import re
+import statistics
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 import requests
-from report_helpers import GZIP, LZ4, ZSTD, standard_docs
+from report_helpers import CASES_A, GZIP, LZ4, ZSTD, expected_mb_s, result_doc, standard_docs
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,6 +47,13 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_port}"
     docs = standard_docs()
+    # HappySun also ran the default preset (array size small): its rows must never be
+    # mixed with the quick (tiny) runs in a chart, a median or "newest".
+    machine_a = docs["machines"][0]
+    small = {k: (t * 50, r * 50, q) for k, (t, r, q) in CASES_A.items()}
+    docs["results"].append(
+        result_doc(machine_a, docs["environment"], "2026-01-03-00-00-00", small, preset="default")
+    )
     try:
         for doc in [*docs["machines"], docs["environment"], *docs["results"]]:
             answer = requests.post(f"{base}/contribute", json=doc, timeout=30)
@@ -57,8 +65,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         shutdown(app)
 
 
-def _data(base: str) -> dict[str, Any]:
-    answer = requests.get(f"{base}/dashboard/data.json", timeout=30)
+def _data(base: str, rows: str = "latest") -> dict[str, Any]:
+    answer = requests.get(f"{base}/dashboard/data.json", params={"rows": rows}, timeout=30)
     assert answer.status_code == 200
     return answer.json()
 
@@ -70,18 +78,40 @@ def test_dashboard_data_endpoint(server):
     base, docs = server
     data = _data(base)
     assert [m["name"] for m in data["machines"]] == ["HappySun", "QuietMoon"]
-    assert data["results"] == 3
+    assert data["results"] == 4
+    every = _data(base, "all")
     ids = {sha256_id(d) for d in docs["results"]}
-    assert {r["result_id"] for r in data["rows"]} == ids
-    # Machine A ran twice: only the newer run's rows are marked latest.
-    newer = sha256_id(docs["results"][1])
-    a_rows = [r for r in data["rows"] if r["machine"] == "HappySun"]
-    assert {r["result_id"] for r in a_rows if r["latest"]} == {newer}
+    assert {r["result_id"] for r in every["rows"]} == ids
+    assert every["rows_mode"] == "all" and data["rows_mode"] == "latest"
+    # By default only the newest rows are sent, per machine *and* array size.
+    assert all(r["latest"] for r in data["rows"])
+    old, newer, _, small_run = (sha256_id(d) for d in docs["results"])
+    a_rows = [r for r in every["rows"] if r["machine"] == "HappySun"]
+    assert {r["result_id"] for r in a_rows if r["latest"]} == {newer, small_run}
+    assert {(r["result_id"], r["preset"], r["size"]) for r in a_rows} == {
+        (old, "quick", "tiny"),
+        (newer, "quick", "tiny"),
+        (small_run, "default", "small"),
+    }
+    # Sizes present, the most common first (the page's default).
+    assert data["sizes"] == ["tiny", "small"]
+    # Throughput uses each row's own array size.
+    (tw, _, _) = CASES_A[("ct", LZ4, "cube64")]
+    for run, size, seconds in ((newer, "tiny", tw), (small_run, "small", tw * 50)):
+        row = next(
+            r
+            for r in data["rows"]
+            if r["result_id"] == run
+            and (r["modality"], r["codec"], r["chunks"]) == ("ct", LZ4, "cube64")
+        )
+        assert row["write_mb_s"] == pytest.approx(expected_mb_s("ct", seconds, size))
     failed = [r for r in data["rows"] if r["status"] == "failed"]
     assert [(r["machine"], r["codec"]) for r in failed] == [("QuietMoon", GZIP)]
     # Every row's raw JSON link answers with the stored document.
     raw = requests.get(f"{base}/results/{newer}", timeout=30)
     assert raw.status_code == 200 and raw.json()["timestamp"] == "2026-01-02-00-00-00"
+    bad = requests.get(f"{base}/dashboard/data.json", params={"rows": "some"}, timeout=30)
+    assert bad.status_code == 400 and "rows" in bad.json()["detail"]
 
 
 def test_dashboard_in_chromium(server, tmp_path):
@@ -117,10 +147,30 @@ def test_dashboard_in_chromium(server, tmp_path):
             machines = page.locator("#machines tbody tr td:first-child").all_inner_texts()
             assert machines == ["HappySun", "QuietMoon"]
 
-            # Table: newest run per machine by default.
+            # One array size at a time: the most common (tiny) by default, and said so.
+            assert page.locator("#f-size option").all_inner_texts() == ["tiny", "small"]
+            assert page.input_value("#f-size") == "tiny"
+            assert "array size tiny" in page.locator("#size-shown").inner_text()
+            sizes_col = page.locator("#results tbody tr td:nth-child(6)").all_inner_texts()
+            assert set(sizes_col) == {"tiny"}
+
+            # Table: newest run per machine (at this size) by default.
             rows = page.locator("#results tbody tr")
-            latest = [r for r in data["rows"] if r["latest"]]
+            latest = [r for r in data["rows"] if r["latest"] and r["size"] == "tiny"]
             assert rows.count() == len(latest)
+
+            # The heatmap's median is over the tiny runs only (small would drag it down).
+            cell = [
+                r["write_mb_s"]
+                for r in latest
+                if (r["modality"], r["codec"], r["chunks"]) == ("ct", LZ4, "cube64")
+            ]
+            assert len(cell) == 2  # both machines
+            cell_title = page.locator("#chart-heatmap svg rect.cell title").filter(
+                has_text=f"cube64 × {LZ4}:"
+            )
+            want = statistics.median(cell)
+            assert f"{want:,.1f} MB/s" in cell_title.first.text_content()
 
             # Charts render with data points and a Pareto front.
             for chart in ("write", "read", "heatmap", "machines"):
@@ -151,12 +201,28 @@ def test_dashboard_in_chromium(server, tmp_path):
             assert title.startswith("light_sheet")
             assert int(page.locator("#chart-write svg").get_attribute("data-points")) == 2
 
-            # Machine filter with all runs: the older run of HappySun comes back.
+            # Machine filter with all runs: the older run of HappySun comes back (at
+            # size tiny; the small run stays apart).
             page.select_option("#f-modality", "ct")
             page.select_option("#f-machine", "HappySun")
             page.uncheck("#f-latest")
-            runs = set(page.locator("#results tbody tr td:nth-child(8)").all_inner_texts())
+            page.wait_for_selector("#dashboard[data-ready='1']", timeout=15000)
+            runs = set(page.locator("#results tbody tr td:nth-child(10)").all_inner_texts())
             assert runs == {"2026-01-01-00-00-00", "2026-01-02-00-00-00"}
+
+            # The small run is under its own size, with its own charts.
+            page.check("#f-latest")
+            page.select_option("#f-machine", "")
+            page.select_option("#f-size", "small")
+            sizes_col = page.locator("#results tbody tr td:nth-child(6)").all_inner_texts()
+            small_rows = [r for r in data["rows"] if r["size"] == "small" and r["modality"] == "ct"]
+            assert set(sizes_col) == {"small"} and len(sizes_col) == len(small_rows)
+            assert set(page.locator("#results tbody tr td:first-child").all_inner_texts()) == {
+                "HappySun"
+            }
+            assert "(small)" in page.locator("#chart-write svg .title").text_content()
+            assert "array size small, preset default" in page.locator("#size-shown").inner_text()
+            page.select_option("#f-size", "tiny")
 
             # Raw JSON links point at the service's /results/<id>.
             href = page.locator("#results a.raw-json").first.get_attribute("href")

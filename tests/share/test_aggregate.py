@@ -99,11 +99,17 @@ def test_errors_name_the_problem(results_dir, tmp_path):
         query("SELECT no_such_column FROM results", out)
 
 
-def test_empty_folder_gives_an_empty_table(tmp_path):
+def test_a_folder_without_results_fails_clearly(tmp_path):
     (tmp_path / "results").mkdir()
     out = tmp_path / "r.parquet"
-    assert build_parquet(tmp_path / "results", out) == 0
-    assert query("SELECT count(*) FROM results", out)[1] == [(0,)]
+    with pytest.raises(AggregateError, match="no result_"):
+        build_parquet(tmp_path / "results", out)
+    assert not out.exists()
+    built = _cli("db", "build", "--results-dir", "results", "--out", "r.parquet", cwd=tmp_path)
+    assert built.returncode == 2
+    lines = built.stderr.strip().splitlines()
+    assert len(lines) == 1 and "results" in lines[0] and "no result_" in lines[0], built.stderr
+    assert not out.exists()
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -143,7 +149,7 @@ def test_db_cli(results_dir, tmp_path):
 
 
 @pytest.mark.service
-def test_service_rebuilds_the_aggregate_after_contributions(tmp_path, monkeypatch):
+def test_service_ingests_contributions_into_parts_consistent_with_db_build(tmp_path, monkeypatch):
     for key in list(os.environ):
         if key.startswith(PREFIX):
             monkeypatch.delenv(key)
@@ -156,19 +162,46 @@ def test_service_rebuilds_the_aggregate_after_contributions(tmp_path, monkeypatc
             client.post(
                 "/contribute", json=samples.result_document(machine["machine_id"], n_entries=2)
             )
-        parquet = tmp_path / "inst" / "aggregate" / "results.parquet"
-        deadline = time.monotonic() + 30
         expected = 3 * (2 * 3 + 1 + 1)
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             agg = client.get("/health").get_json()["aggregate"]
             if agg and agg["rows"] == expected:
                 break
             time.sleep(0.1)
-        assert query("SELECT count(*), count(DISTINCT machine_name) FROM results", parquet)[1] == [
-            (expected, 1)
-        ]
+        assert agg and agg["rows"] == expected and agg["results"] == 3, agg
+        parts = tmp_path / "inst" / "aggregate" / "parts"
+        worktree = next(p for p in (tmp_path / "inst").iterdir() if (p / "results").is_dir())
+        built = tmp_path / "built.parquet"
+        assert build_parquet(worktree / "results", built) == expected
     finally:
         shutdown(app)
+    # `db query` reads the parts folder; it holds the same rows as `db build` of the store.
+    sql = "SELECT * FROM results ORDER BY ALL"
+    out = _cli("db", "query", sql, "--db", str(parts), "--format", "csv", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    from_file = _cli("db", "query", sql, "--db", str(built), "--format", "csv", cwd=tmp_path)
+    assert out.stdout == from_file.stdout and out.stdout.count("\n") == expected + 1
+
+
+def test_an_out_of_range_integer_in_a_parameter_is_skipped_with_a_note(results_dir, tmp_path):
+    doc = samples.result_document(timestamp="2026-01-08-00-00-00", n_entries=1)
+    bench = doc["benchmarks"]["bench_write.Write.time_write"]
+    bench["param_names"].append("threads")
+    for entry in bench["results"]:
+        entry["params"]["threads"] = 424242
+    text = json.dumps(doc).replace("424242", "9" * 400)
+    (results_dir / "result_param.json").write_text(text)
+    notes: list[str] = []
+    out = tmp_path / "agg.parquet"
+    assert build_parquet(results_dir, out, notes) == 27  # the fixture's results only
+    assert len(notes) == 1 and "result_param.json" in notes[0] and "threads" in notes[0]
+    built = _cli(
+        "db", "build", "--results-dir", str(results_dir), "--out", "a.parquet", cwd=tmp_path
+    )
+    assert built.returncode == 0, built.stderr
+    assert "skipped: " in built.stderr and "result_param.json" in built.stderr
+    assert "Traceback" not in built.stderr and "wrote 27 rows" in built.stderr
 
 
 def test_a_result_with_an_oversized_integer_is_left_out_with_a_note(results_dir, tmp_path):

@@ -1,17 +1,24 @@
-"""Aggregate reduced result files into one Parquet table and query it with DuckDB.
+"""Aggregate reduced result files into Parquet and query them with DuckDB.
 
-The table has one row per sample: the result's provenance (timestamp, commit, preset),
-the machine and environment described by the info files next to it, the benchmark, its
-parameters as their own columns (``modality``, ``codec``, ``chunks``, ...), the unit and
-the sample ``value``.  Failed and skipped entries have no samples; they appear as one row
-with ``value`` null and their ``status``, so failures can be counted too.
+The table ``results`` has one row per sample: the result's provenance (timestamp,
+commit, preset and array ``size``), the machine and environment described by the info
+files next to it, the benchmark, its parameters as their own columns (``modality``,
+``codec``, ``chunks``, ...) and all of them as canonical JSON (``params``), the unit and
+the sample ``value``.  Failed and skipped entries have no samples; they appear as one
+row with ``value`` null and their ``status``, so failures can be counted too.
+
+The rows are kept as three tables, joined by :func:`results_view_sql`: ``r`` (one row
+per sample, the result's own fields), ``m`` (one row per machine document) and ``e``
+(one row per environment document).  The same conversion feeds the one-file aggregate
+built here (``zarr-benchmarks db build``) and the service's incremental Parquet parts
+(:mod:`zarr_benchmarks.share.parts`), so both give the same rows.
 
 Examples
 --------
 >>> from zarr_benchmarks.share.aggregate import build_parquet, query
 >>> build_parquet("results", "results.parquet")  # doctest: +SKIP
->>> query("SELECT codec, median(value) FROM results GROUP BY codec", "results.parquet")
-... # doctest: +SKIP
+>>> query("SELECT codec, median(value) FROM results WHERE unit = 'seconds' GROUP BY codec",
+...       "results.parquet")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -19,18 +26,31 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from zarr_benchmarks._jsonio import sha256_id
-from zarr_benchmarks.results.model import ResultInputError, read_folder
+from zarr_benchmarks._jsonio import canonical_dumps, sha256_id
+from zarr_benchmarks.results.model import ResultDoc, ResultInputError, read_folder
+from zarr_benchmarks.suite.presets import PRESETS
 
-__all__ = ["AggregateError", "build_parquet", "collect_rows", "query"]
+__all__ = [
+    "AggregateError",
+    "Tables",
+    "build_parquet",
+    "collect_rows",
+    "environment_row",
+    "machine_row",
+    "query",
+    "result_rows",
+    "results_view_sql",
+]
 
 log = logging.getLogger(__name__)
 
-#: columns present in every table, in order; parameter and package columns follow
+#: columns of the joined ``results`` view, in order; parameter and package columns follow
 BASE_COLUMNS: dict[str, str] = {
     "result_id": "string",
     "timestamp": "timestamp",
@@ -38,6 +58,7 @@ BASE_COLUMNS: dict[str, str] = {
     "dirty": "bool",
     "quick": "bool",
     "preset": "string",
+    "size": "string",
     "machine_id": "string",
     "machine_name": "string",
     "machine_system": "string",
@@ -57,11 +78,31 @@ BASE_COLUMNS: dict[str, str] = {
     "modality": "string",
     "codec": "string",
     "chunks": "string",
+    "params": "string",
     "sample_index": "int",
     "value": "float",
     "result_value": "float",
 }
 _RESERVED = set(BASE_COLUMNS)
+#: which of the three tables each base column comes from
+MACHINE_COLUMNS = (
+    "machine_id",
+    "machine_name",
+    "machine_system",
+    "machine_release",
+    "machine_arch",
+    "cpu_model",
+    "cpu_logical_cores",
+    "memory_total_bytes",
+    "disk_kind",
+)
+ENVIRONMENT_COLUMNS = ("environment_id", "python_implementation", "python_version")
+RESULT_COLUMNS = tuple(
+    c for c in BASE_COLUMNS if c not in MACHINE_COLUMNS[1:] and c not in ENVIRONMENT_COLUMNS[1:]
+)
+#: ingest order of an info document (the newest version of an id wins in the view)
+SEQ_COLUMN = "ingest_seq"
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 class AggregateError(ValueError):
@@ -73,107 +114,214 @@ def _column_name(name: str, prefix: str = "") -> str:
     return prefix + clean
 
 
+def _outside_int64(row: Mapping[str, Any]) -> str | None:
+    """The first column holding an integer Parquet's int64 and float64 cannot take."""
+    for key, value in row.items():
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        if is_int and not _INT64[0] <= value <= _INT64[1]:
+            return key
+    return None
+
+
+def size_of(doc: Mapping[str, Any]) -> str | None:
+    """The array size label of a result: its own ``size``, else its preset's."""
+    if doc.get("size"):
+        return str(doc["size"])
+    matrix = PRESETS.get(str(doc.get("preset")))
+    return matrix.size if matrix is not None else None
+
+
+def result_rows(doc: Mapping[str, Any], source: str = "result") -> tuple[list[dict[str, Any]], str]:
+    """The ``r`` rows of one result document, or ``([], why)`` when it is left out.
+
+    A result is left out when a sample or value cannot be converted to a float
+    (:meth:`ResultDoc.number_problems`) or any number (e.g. a parameter) does not fit a
+    64-bit integer column.
+    """
+    result = ResultDoc(source, doc)
+    problems = result.number_problems()
+    if problems:
+        return [], f"{problems[0]}; the result is left out"
+    try:
+        stamp = datetime.strptime(str(doc.get("timestamp")), "%Y-%m-%d-%H-%M-%S")
+    except ValueError:
+        stamp = None
+    base: dict[str, Any] = {
+        "result_id": sha256_id(doc),
+        "timestamp": stamp,
+        "commit_hash": doc.get("commit_hash"),
+        "dirty": doc.get("dirty"),
+        "quick": doc.get("quick"),
+        "preset": doc.get("preset"),
+        "size": size_of(doc),
+        "machine_id": doc.get("machine_id"),
+        "environment_id": doc.get("environment_id"),
+    }
+    rows: list[dict[str, Any]] = []
+    for entry in sorted(result.entries(), key=lambda e: e.benchmark):
+        row = dict(base)
+        row.update(
+            {
+                "benchmark": entry.benchmark,
+                "benchmark_type": entry.type,
+                "unit": entry.unit,
+                "status": entry.status,
+                "result_value": entry.value,
+                "params": canonical_dumps(dict(entry.params)),
+            }
+        )
+        for key, value in entry.params.items():
+            col = _column_name(key)
+            if col in _RESERVED and col not in {"modality", "codec", "chunks"}:
+                col = _column_name(key, "param_")
+            row[col] = value
+        bad = _outside_int64(row)
+        if bad is not None:
+            return [], (
+                f"{source}: {entry.benchmark} parameter {bad!r} holds an integer outside the "
+                "signed 64-bit range; the result is left out"
+            )
+        if entry.samples:
+            rows.extend({**row, "sample_index": i, "value": s} for i, s in enumerate(entry.samples))
+        else:
+            rows.append({**row, "sample_index": None, "value": None})
+    return rows, ""
+
+
+def machine_row(doc: Mapping[str, Any], source: str = "machine") -> tuple[dict[str, Any], str]:
+    """The ``m`` row of a machine document, or ``({}, why)`` when it is left out."""
+    hardware = doc.get("hardware") or {}
+    osinfo = doc.get("os") or {}
+    row = {
+        "machine_id": doc.get("machine_id"),
+        "machine_name": doc.get("name"),
+        "machine_system": osinfo.get("system"),
+        "machine_release": osinfo.get("release"),
+        "machine_arch": osinfo.get("machine"),
+        "cpu_model": (hardware.get("cpu") or {}).get("model"),
+        "cpu_logical_cores": (hardware.get("cpu") or {}).get("logical_cores"),
+        "memory_total_bytes": (hardware.get("memory") or {}).get("total_bytes"),
+        "disk_kind": (hardware.get("disk") or {}).get("kind"),
+    }
+    bad = _outside_int64(row)
+    if bad is not None:
+        return {}, f"{source}: {bad} is outside the signed 64-bit range; the file is left out"
+    return row, ""
+
+
+def environment_row(
+    doc: Mapping[str, Any], source: str = "environment"
+) -> tuple[dict[str, Any], str]:
+    """The ``e`` row of an environment document (``pkg_<name>`` per package)."""
+    python = doc.get("python") or {}
+    row: dict[str, Any] = {
+        "environment_id": doc.get("environment_id"),
+        "python_implementation": python.get("implementation"),
+        "python_version": python.get("version"),
+    }
+    for package, version in sorted((doc.get("packages") or {}).items()):
+        row[_column_name(package, "pkg_")] = version
+    bad = _outside_int64(row)
+    if bad is not None:
+        return {}, f"{source}: {bad} is outside the signed 64-bit range; the file is left out"
+    return row, ""
+
+
+@dataclass
+class Tables:
+    """Rows of the three tables, and why documents were left out."""
+
+    r: list[dict[str, Any]] = field(default_factory=list)
+    m: list[dict[str, Any]] = field(default_factory=list)
+    e: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    results: int = 0
+
+    def add(self, kind: str, doc: Mapping[str, Any], source: str, seq: int = 0) -> bool:
+        """Convert one document of ``kind``; False (and a note) when it is left out."""
+        if kind == "result":
+            rows, why = result_rows(doc, source)
+            if not why:
+                self.r.extend(rows)
+                self.results += 1
+        elif kind == "machine":
+            row, why = machine_row(doc, source)
+            if not why:
+                self.m.append({**row, SEQ_COLUMN: seq})
+        else:
+            row, why = environment_row(doc, source)
+            if not why:
+                self.e.append({**row, SEQ_COLUMN: seq})
+        if why:
+            log.warning("%s", why)
+            self.notes.append(why)
+        return not why
+
+
+def _tables_of_folder(results_dir: str | os.PathLike[str]) -> Tables:
+    folder = Path(results_dir)
+    try:
+        loaded = read_folder(folder, check=False)
+    except ResultInputError as exc:
+        raise AggregateError(str(exc)) from None
+    tables = Tables()
+    for seq, (mid, doc) in enumerate(loaded.machines.items()):
+        tables.add("machine", doc, f"info_machine-{mid}", seq)
+    for seq, (eid, doc) in enumerate(loaded.environments.items()):
+        tables.add("environment", doc, f"info_environment-{eid}", seq)
+    for result in loaded.results:
+        tables.add("result", result.data, result.source)
+    return tables
+
+
 def collect_rows(
     results_dir: str | os.PathLike[str], notes: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """Read every ``result_*.json`` (and the info files) under ``results_dir`` into rows.
 
     A result holding a number that cannot be converted to a float (e.g. a 400-digit
-    integer sample) is left out; why is logged as a warning and appended to ``notes``.
+    integer sample) or a number outside the 64-bit range (e.g. in a parameter) is left
+    out; why is logged as a warning and appended to ``notes``.
 
     Raises
     ------
     AggregateError
         If ``results_dir`` is not a folder or a file is not valid JSON.
     """
-
-    folder = Path(results_dir)
-    try:
-        loaded = read_folder(folder, check=False)
-    except ResultInputError as exc:
-        raise AggregateError(str(exc)) from None
-    machines, environments = loaded.machines, loaded.environments
-
-    rows: list[dict[str, Any]] = []
-    for result in loaded.results:
-        problems = result.number_problems()
-        if problems:
-            note = f"{problems[0]}; the result is left out"
-            log.warning("%s", note)
-            if notes is not None:
-                notes.append(note)
-            continue
-        doc = result.data
-        machine = machines.get(str(doc.get("machine_id"))) or {}
-        hardware = machine.get("hardware") or {}
-        env = environments.get(str(doc.get("environment_id"))) or {}
-        try:
-            stamp = datetime.strptime(str(doc.get("timestamp")), "%Y-%m-%d-%H-%M-%S")
-        except ValueError:
-            stamp = None
-        base: dict[str, Any] = {
-            "result_id": sha256_id(doc),
-            "timestamp": stamp,
-            "commit_hash": doc.get("commit_hash"),
-            "dirty": doc.get("dirty"),
-            "quick": doc.get("quick"),
-            "preset": doc.get("preset"),
-            "machine_id": doc.get("machine_id"),
-            "machine_name": machine.get("name"),
-            "machine_system": (machine.get("os") or {}).get("system"),
-            "machine_release": (machine.get("os") or {}).get("release"),
-            "machine_arch": (machine.get("os") or {}).get("machine"),
-            "cpu_model": (hardware.get("cpu") or {}).get("model"),
-            "cpu_logical_cores": (hardware.get("cpu") or {}).get("logical_cores"),
-            "memory_total_bytes": (hardware.get("memory") or {}).get("total_bytes"),
-            "disk_kind": (hardware.get("disk") or {}).get("kind"),
-            "environment_id": doc.get("environment_id"),
-            "python_implementation": (env.get("python") or {}).get("implementation"),
-            "python_version": (env.get("python") or {}).get("version"),
-        }
-        for package, version in sorted((env.get("packages") or {}).items()):
-            base[_column_name(package, "pkg_")] = version
-        for entry in sorted(result.entries(), key=lambda e: e.benchmark):
-            row = dict(base)
-            row.update(
-                {
-                    "benchmark": entry.benchmark,
-                    "benchmark_type": entry.type,
-                    "unit": entry.unit,
-                    "status": entry.status,
-                    "result_value": entry.value,
-                }
-            )
-            for key, value in entry.params.items():
-                col = _column_name(key)
-                if col in _RESERVED and col not in {"modality", "codec", "chunks"}:
-                    col = _column_name(key, "param_")
-                row[col] = value
-            if entry.samples:
-                for i, sample in enumerate(entry.samples):
-                    rows.append({**row, "sample_index": i, "value": sample})
-            else:
-                rows.append({**row, "sample_index": None, "value": None})
-    return rows
+    tables = _tables_of_folder(results_dir)
+    if notes is not None:
+        notes.extend(tables.notes)
+    machines = {row["machine_id"]: row for row in tables.m}
+    envs = {row["environment_id"]: row for row in tables.e}
+    out = []
+    for row in tables.r:
+        joined = dict(row)
+        for info in (machines.get(row["machine_id"]), envs.get(row["environment_id"])):
+            for key, value in (info or {}).items():
+                if key != SEQ_COLUMN:
+                    joined.setdefault(key, value)
+        out.append(joined)
+    return out
 
 
-def _arrow_table(rows: list[dict[str, Any]]) -> Any:
+_TYPES = {"string": "string", "bool": "bool_", "int": "int64", "float": "float64"}
+
+
+def arrow_table(rows: list[dict[str, Any]], columns: Iterable[str]) -> Any:
+    """A pyarrow table of ``rows``: ``columns`` first (typed as in the view), then extras.
+
+    An extra (parameter or package) column is int64 when every value is an integer,
+    float64 when every value is a number, else string.
+    """
     import pyarrow as pa
 
-    columns = list(BASE_COLUMNS)
-    extra = sorted({k for row in rows for k in row} - set(columns))
-    types: dict[str, pa.DataType] = {
-        "string": pa.string(),
-        "bool": pa.bool_(),
-        "int": pa.int64(),
-        "float": pa.float64(),
-        "timestamp": pa.timestamp("s"),
-    }
+    names = list(columns)
+    extra = sorted({k for row in rows for k in row} - set(names))
     arrays = {}
-    for name in columns + extra:
+    for name in names + extra:
         values = [row.get(name) for row in rows]
-        kind = BASE_COLUMNS.get(name)
-        if kind is None:  # a parameter or package column: numeric if every value is
+        kind = "int" if name == SEQ_COLUMN else BASE_COLUMNS.get(name)
+        if kind is None:
             present = [v for v in values if v is not None]
             if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
                 kind = "int"
@@ -187,8 +335,66 @@ def _arrow_table(rows: list[dict[str, Any]]) -> Any:
             values = [None if v is None else str(v) for v in values]
         elif kind == "float":
             values = [None if v is None else float(v) for v in values]
-        arrays[name] = pa.array(values, type=types[kind])
+        dtype = pa.timestamp("s") if kind == "timestamp" else getattr(pa, _TYPES[kind])()
+        arrays[name] = pa.array(values, type=dtype)
     return pa.table(arrays)
+
+
+def arrow_tables(tables: Tables) -> dict[str, Any]:
+    """``{"r": ..., "m": ..., "e": ...}`` as pyarrow tables (typed even when empty)."""
+    return {
+        "r": arrow_table(tables.r, RESULT_COLUMNS),
+        "m": arrow_table(tables.m, (*MACHINE_COLUMNS, SEQ_COLUMN)),
+        "e": arrow_table(tables.e, (*ENVIRONMENT_COLUMNS, SEQ_COLUMN)),
+    }
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def results_view_sql(con: Any, r: str = "r", m: str = "m", e: str = "e") -> str:
+    """``SELECT`` of the joined ``results`` view over the relations ``r``, ``m``, ``e``.
+
+    Info documents are deduplicated by id (the highest ``ingest_seq`` wins); columns
+    are in :data:`BASE_COLUMNS` order, then every other column sorted by name.
+    """
+
+    def cols(rel: str) -> list[str]:
+        return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
+
+    have = {"r": cols(r), "m": cols(m), "e": cols(e)}
+    source: dict[str, str] = {}
+    for alias in ("r", "m", "e"):  # the result's own columns win a name clash
+        for col in have[alias]:
+            if col != SEQ_COLUMN:
+                source.setdefault(col, alias)
+    order = [c for c in BASE_COLUMNS if c in source]
+    order += sorted(set(source) - set(order))
+    select = ", ".join(f"{source[c]}.{_quote(c)}" for c in order)
+    latest = f"QUALIFY row_number() OVER (PARTITION BY {{0}} ORDER BY {SEQ_COLUMN} DESC) = 1"
+    return (
+        f"WITH mm AS (SELECT * FROM {m} {latest.format('machine_id')}), "
+        f"ee AS (SELECT * FROM {e} {latest.format('environment_id')}) "
+        f"SELECT {select} FROM {r} AS r "
+        "LEFT JOIN mm AS m ON r.machine_id = m.machine_id "
+        "LEFT JOIN ee AS e ON r.environment_id = e.environment_id"
+    )
+
+
+def write_parquet_atomically(con: Any, select_sql: str, dest: Path) -> None:
+    """``COPY (select_sql)`` to ``dest`` through a temp file in the same folder, fsynced."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    quoted = str(tmp).replace("'", "''")
+    try:
+        con.execute(f"COPY ({select_sql}) TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def build_parquet(
@@ -208,24 +414,42 @@ def build_parquet(
     Raises
     ------
     AggregateError
-        If the folder is missing or a file is unreadable.
+        If the folder is missing, holds no ``result_*.json`` file, or a file is
+        unreadable.
     """
-    import pyarrow.parquet as pq
+    import duckdb
 
-    rows = collect_rows(results_dir, notes)
-    table = _arrow_table(rows)
-    dest = Path(out)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    folder = Path(results_dir)
+    tables = _tables_of_folder(folder)
+    if notes is not None:
+        notes.extend(tables.notes)
+    if tables.results == 0 and not tables.notes:
+        raise AggregateError(
+            f"{folder}: no result_*.json files (make some with `zarr-benchmarks run` "
+            "or `zarr-benchmarks reduce`)"
+        )
+    arrow = arrow_tables(tables)
+    con = duckdb.connect(":memory:")
     try:
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return len(rows)
+        for name, table in arrow.items():
+            con.register(name, table)
+        write_parquet_atomically(con, results_view_sql(con) + " ORDER BY ALL", Path(out))
+    finally:
+        con.close()
+    return len(tables.r)
+
+
+def run_query(con: Any, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run ``sql`` on ``con``; DuckDB's error becomes an :class:`AggregateError`."""
+    import duckdb
+
+    try:
+        cursor = con.execute(sql)
+    except duckdb.Error as exc:
+        raise AggregateError(f"query failed: {exc}") from None
+    if cursor.description is None:
+        return [], []
+    return [d[0] for d in cursor.description], cursor.fetchall()
 
 
 def query(sql: str, parquet: str | os.PathLike[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -250,12 +474,6 @@ def query(sql: str, parquet: str | os.PathLike[str]) -> tuple[list[str], list[tu
     try:
         quoted = str(path.resolve()).replace("'", "''")
         con.execute(f"CREATE VIEW results AS SELECT * FROM read_parquet('{quoted}')")
-        try:
-            cursor = con.execute(sql)
-        except duckdb.Error as exc:
-            raise AggregateError(f"query failed: {exc}") from None
-        if cursor.description is None:
-            return [], []
-        return [d[0] for d in cursor.description], cursor.fetchall()
+        return run_query(con, sql)
     finally:
         con.close()
