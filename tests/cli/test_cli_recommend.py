@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -241,3 +242,27 @@ def test_listings_json_parses_and_lists_everything():
     for name, doc in presets_doc.items():
         m = get_matrix(name, environ={})
         assert doc["codecs"] == list(m.codecs) and doc["modalities"] == list(m.modalities)
+
+
+def test_recommend_with_lossy_codecs_keeps_ssim_and_whole_ids_at_80_columns():
+    lossy = ["shift-2-blosc-zstd-5-shuffle", "shift-4-blosc-zstd-5-shuffle"]
+    out = _cli_at_80_columns(
+        "recommend",
+        "--dataset-type",
+        "synthetic",
+        "--shape",
+        "16,32,32",
+        "--codecs",
+        *lossy,
+        "blosc-zstd-5-shuffle",
+        "--runs",
+        "1",
+    )
+    header = next(line for line in out.splitlines() if "codec" in line and "ratio" in line)
+    assert "PSNR" in header and "SSIM" in header
+    assert "…" not in out
+    for cid in lossy:
+        row = next(line for line in out.splitlines() if _whole(cid, line))
+        assert re.search(r"\d\.\d{4}", row), row  # the SSIM value is on the codec's row
+    table = out[: out.index("Best write")]
+    assert max(map(len, table.splitlines())) <= 80

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -87,24 +88,38 @@ def print_results(results: dict[str, Any]) -> None:
         if ds.get("modality_specific", {}).get("loaded_from"):
             title += f" from the {ds['modality_specific']['loaded_from']} header"
     lossy = any("quality" in r for r in results["results"])
-    table = Table(title=title)
-    for col in ("codec", "ratio", "write MB/s", "read MB/s", "write s", "read s"):
-        if col == "codec":  # long lossy ids wrap rather than being cut off
-            table.add_column(col, overflow="fold", min_width=12)
+    # Narrow terminals (80 columns) get a compact table: no seconds (MB/s says it),
+    # short headers and no borders, so the whole codec id and the PSNR/SSIM columns
+    # of lossy codecs still fit.
+    wide = console.width >= 100
+    seconds = wide
+    if wide:
+        table = Table(title=title)
+        columns = ["codec", "ratio", "write MB/s", "read MB/s", "write s", "read s"]
+        quality = ["PSNR dB", "SSIM"]
+    else:
+        table = Table(
+            title=title,
+            caption="write, read: MB/s" + ("; PSNR: dB" if lossy else ""),
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+        )
+        columns = ["codec", "ratio", "write", "read"]
+        quality = ["PSNR", "SSIM"]
+    for col in columns + (quality if lossy else []):
+        if col == "codec":  # ids whole: a cut id cannot be typed back
+            table.add_column(col, no_wrap=True)
         else:
-            table.add_column(col, justify="right")
-    if lossy:
-        table.add_column("PSNR dB", justify="right")
-        table.add_column("SSIM", justify="right")
+            table.add_column(col, justify="right", no_wrap=True)
     for r in results["results"]:
         row = [
             r["codec"],
             f"{r['ratio']:.2f}",
             f"{r['write_mb_s']:.0f}",
             f"{r['read_mb_s']:.0f}",
-            f"{r['write_time_s']:.4f}",
-            f"{r['read_time_s']:.4f}",
         ]
+        if seconds:
+            row += [f"{r['write_time_s']:.4f}", f"{r['read_time_s']:.4f}"]
         if lossy:  # lossy codecs: quality of the decoded data beside ratio and speed
             q = r.get("quality")
             row += [f"{q['psnr']:.1f}", f"{q['ssim']:.4f}"] if q else ["-", "-"]
@@ -148,9 +163,9 @@ def _print_storage(doc: dict[str, Any]) -> None:
     table = Table(
         title=f"Throughput as seen on {st['name']} (codec time + stored bytes / bandwidth)"
     )
-    table.add_column("codec", overflow="fold", min_width=12)
+    table.add_column("codec", no_wrap=True)
     for col in ("ratio", "write MB/s", "+-", "read MB/s", "+-"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", no_wrap=True)
     reads = {r["codec"]: r for r in doc["read"]["ranking"]}
     for w in doc["write"]["ranking"]:
         r = reads[w["codec"]]
