@@ -9,8 +9,8 @@ report's rules (:mod:`zarr_benchmarks.analyse.report.table`: median of the finit
 samples, MB/s = uncompressed array bytes / median seconds / 1e6), so the dashboard and
 ``zarr-benchmarks report`` show the same numbers.
 
-Rows carry the preset and the array ``size``; "newest" is per machine, preset, size,
-benchmark and parameters, and the page shows one size at a time, so runs at different
+Rows carry the preset and the array ``size``; "newest" is per machine, preset, size
+and case (modality, codec, chunks), and the page shows one size at a time, so runs at different
 array sizes are never mixed in one chart or median.  Charts are drawn client-side as
 SVG by plain JavaScript.
 """
@@ -39,12 +39,6 @@ bp = Blueprint(
     static_url_path="/dashboard/static",
 )
 
-#: benchmark -> dashboard column (see zarr_benchmarks.analyse.report.table.METRICS)
-_COLUMNS = {
-    "bench_write.Write.track_compression_ratio": "ratio",
-    "bench_write.Write.time_write": "write_s",
-    "bench_read.Read.time_read": "read_s",
-}
 #: most rows ``?rows=all`` returns (newest results first); the rest is in ``db query``
 ALL_ROWS_MAX = 50_000
 _cache_lock = threading.Lock()
@@ -117,62 +111,43 @@ def data() -> ResponseReturnValue:
     return jsonify(payload)
 
 
-_ENTRY_SQL = """
-WITH mm AS (
-  SELECT * FROM m QUALIFY row_number() OVER (PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1
-), entry AS (
-  SELECT result_id, benchmark, params,
-         any_value(machine_id) AS machine_id, any_value(timestamp) AS ts,
-         any_value(commit_hash) AS commit_hash, any_value(preset) AS preset,
-         any_value(size) AS size, any_value(modality) AS modality,
-         any_value(codec) AS codec, any_value(chunks) AS chunks,
-         any_value(status) AS status,
-         CASE WHEN any_value(status) = 'ok' THEN coalesce(
-           median(value) FILTER (WHERE isfinite(value)),
-           any_value(result_value) FILTER (WHERE isfinite(result_value))) END AS v
-  FROM r
-  WHERE benchmark IN (SELECT unnest($benchmarks))
-    AND modality IS NOT NULL AND codec IS NOT NULL AND chunks IS NOT NULL
-  GROUP BY result_id, benchmark, params
-), ranked AS (
-  SELECT *, row_number() OVER (
-    PARTITION BY machine_id, preset, size, benchmark, params
-    ORDER BY ts DESC, result_id DESC) = 1 AS newest
-  FROM entry
-), rows AS (
-  SELECT result_id, machine_id, ts, commit_hash, preset, size, modality, codec, chunks,
-         max(v) FILTER (WHERE benchmark = $ratio) AS ratio,
-         max(v) FILTER (WHERE benchmark = $write) AS write_s,
-         max(v) FILTER (WHERE benchmark = $read) AS read_s,
-         bool_or(status = 'failed') AS failed,
-         bool_or(newest) AS latest
-  FROM ranked
-  GROUP BY ALL
+_MACHINES = (
+    "mm AS (SELECT * FROM m QUALIFY row_number() OVER "
+    "(PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1)"
 )
-SELECT rows.*, mm.machine_name FROM rows LEFT JOIN mm USING (machine_id)
+#: the newest result per machine, preset, size and case (a group-by: no window over
+#: every row), then the rows of the cases table with ``latest`` marked
+_ROWS_SQL = f"""
+WITH {_MACHINES}, pick AS (
+  SELECT arg_max(result_id, (timestamp, result_id)) AS result_id, modality, codec, chunks
+  FROM c GROUP BY machine_id, preset, size, modality, codec, chunks
+)
+SELECT c.*, pick.result_id IS NOT NULL AS latest, mm.machine_name
+FROM c {{join}} pick USING (result_id, modality, codec, chunks)
+LEFT JOIN mm USING (machine_id)
+{{tail}}
+"""
+_MACHINES_SQL = f"""
+WITH {_MACHINES}, counts AS (SELECT machine_id, count(*) AS n FROM s GROUP BY 1)
+SELECT counts.machine_id, n, machine_name, cpu_model, cpu_logical_cores,
+       memory_total_bytes, machine_system, machine_release
+FROM counts LEFT JOIN mm USING (machine_id)
 """
 
 
-def _bench(column: str) -> str:
-    return next(b for b, c in _COLUMNS.items() if c == column)
-
-
 def build_payload(ingestor: Ingestor, *, all_rows: bool = False) -> dict[str, Any]:
-    """Build the ``data.json`` document from the parts (two DuckDB queries)."""
+    """Build the ``data.json`` document from the parts' cases and results tables."""
     from zarr_benchmarks.analyse.report.table import FALLBACK_SIZE, array_nbytes
 
     parts = ingestor.parts
-    where = "" if all_rows else "WHERE latest"
-    limit = f"ORDER BY ts DESC, result_id LIMIT {ALL_ROWS_MAX + 1}" if all_rows else ""
-    columns, records = parts.query(
-        f"SELECT * FROM ({_ENTRY_SQL}) {where} {limit}",
-        {
-            "benchmarks": list(_COLUMNS),
-            "ratio": _bench("ratio"),
-            "write": _bench("write_s"),
-            "read": _bench("read_s"),
-        },
-    )
+    if all_rows:
+        sql = _ROWS_SQL.format(
+            join="LEFT JOIN",
+            tail=f"ORDER BY timestamp DESC, result_id LIMIT {ALL_ROWS_MAX + 1}",
+        )
+    else:
+        sql = _ROWS_SQL.format(join="JOIN", tail="")
+    columns, records = parts.query(sql)
     notes = sorted(ingestor.notes.values())
     truncated = all_rows and len(records) > ALL_ROWS_MAX
     if truncated:
@@ -181,14 +156,7 @@ def build_payload(ingestor: Ingestor, *, all_rows: bool = False) -> dict[str, An
             f"only the newest {ALL_ROWS_MAX} rows are shown; query the rest with "
             "`zarr-benchmarks db query --db <instance>/aggregate/parts`"
         )
-    _, machine_records = parts.query(
-        "WITH mm AS (SELECT * FROM m QUALIFY row_number() OVER "
-        "(PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1), "
-        "counts AS (SELECT machine_id, count(DISTINCT result_id) AS n FROM r GROUP BY 1) "
-        "SELECT counts.machine_id, n, machine_name, cpu_model, cpu_logical_cores, "
-        "memory_total_bytes, machine_system, machine_release "
-        "FROM counts LEFT JOIN mm USING (machine_id)"
-    )
+    _, machine_records = parts.query(_MACHINES_SQL)
     names = {mid: name or f"machine {str(mid)[:8]}" for mid, _, name, *_ in machine_records}
     missing = sorted(str(mid)[:8] for mid, _, name, *_ in machine_records if name is None)
     if missing:
@@ -202,12 +170,13 @@ def build_payload(ingestor: Ingestor, *, all_rows: bool = False) -> dict[str, An
         if size is None:
             unknown_size.add(str(r["preset"]))
         nbytes = array_nbytes(r["modality"], size or FALLBACK_SIZE)
+        stamp = r["timestamp"]
         rows.append(
             {
                 "result_id": r["result_id"],
                 "machine_id": r["machine_id"],
                 "machine": names.get(r["machine_id"], f"machine {str(r['machine_id'])[:8]}"),
-                "timestamp": r["ts"].strftime("%Y-%m-%d-%H-%M-%S") if r["ts"] else None,
+                "timestamp": stamp.strftime("%Y-%m-%d-%H-%M-%S") if stamp else None,
                 "commit": (r["commit_hash"] or "")[:12],
                 "preset": r["preset"],
                 "size": size or FALLBACK_SIZE,

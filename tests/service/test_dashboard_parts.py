@@ -53,7 +53,9 @@ def test_one_more_contribution_adds_one_part_and_the_dashboard_reads_the_parts(t
         assert agg["ingested"] == 1 and agg["left_out"] == 0
         after = _files(parts)
         added = sorted(set(after) - set(before))
-        assert len(added) == 1 and added[0].parent.name == "r"
+        # one part per table the result has rows in, under one new sequence number
+        assert sorted(p.parent.name for p in added) == ["c", "r", "s"]
+        assert len({p.name for p in added}) == 1
         assert {p: after[p] for p in before} == before  # no other part rewritten
 
         # The stored JSON is not re-read: with a stored file gone from the clone, the

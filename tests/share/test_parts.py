@@ -67,7 +67,10 @@ def test_one_more_result_adds_exactly_one_new_part_and_touches_no_other(tmp_path
         if p.is_file()
     }
     added = set(after) - set(before)
-    assert [p.relative_to(tmp_path / "parts").parent.name for p in added] == ["r"]
+    # One part per table the result has rows in (samples, cases, the result), all
+    # under the same new sequence number.
+    assert sorted(p.parent.name for p in added) == ["c", "r", "s"]
+    assert len({p.name for p in added}) == 1
     assert {p: after[p] for p in before} == before  # nothing else rewritten or removed
     counts = _row_counts(store)
     assert len(counts) == 11 and counts[new_id] == ROWS_PER_RESULT
@@ -81,9 +84,10 @@ def test_compaction_keeps_every_row_exactly_once(tmp_path):
     ids = _add_results(store, 37, machine)
     rows_before = store.query("SELECT * EXCLUDE (machine_name) FROM results ORDER BY ALL")[1]
     assert len(store.live("r")) == 37
-    merged = store.compact()
+    merged = store.compact("r")
     # 36 parts -> 9 level-1 files -> 2 level-2 files (+1 level-1 left) ; the 37th stays
     assert merged == 36 + 8
+    assert store.compact() == 2 * (36 + 8)  # the same for the cases and results tables
     spans = sorted(f.span for f in store.live("r"))
     assert spans == [1, 4, 16, 16]
     assert not list((tmp_path / "parts").rglob("*.tmp"))
@@ -110,7 +114,7 @@ def test_a_compaction_that_died_after_renaming_its_output_counts_no_row_twice(tm
     saved.mkdir()
     for path in inputs:
         shutil.copy2(path, saved / path.name)
-    assert a.compact() == 4
+    assert a.compact("r") == 4
     for path in inputs:  # "the crash": the inputs are still there
         shutil.copy2(saved / path.name, path)
     (tmp_path / "a" / "r" / ".000000000002-000000000005.parquet.999.tmp").write_bytes(b"PAR1")

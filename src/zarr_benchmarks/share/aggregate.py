@@ -9,9 +9,13 @@ row with ``value`` null and their ``status``, so failures can be counted too.
 
 The rows are kept as three tables, joined by :func:`results_view_sql`: ``r`` (one row
 per sample, the result's own fields), ``m`` (one row per machine document) and ``e``
-(one row per environment document).  The same conversion feeds the one-file aggregate
-built here (``zarr-benchmarks db build``) and the service's incremental Parquet parts
-(:mod:`zarr_benchmarks.share.parts`), so both give the same rows.
+(one row per environment document).  Two small derived tables serve the dashboard
+without touching the samples: ``s`` (one row per result) and ``c`` (one row per result
+and case, i.e. modality, codec and chunks, with the median write and read seconds and
+the compression ratio, following the report's median rule).  The same conversion
+feeds the one-file aggregate built here (``zarr-benchmarks db build``) and the
+service's incremental Parquet parts (:mod:`zarr_benchmarks.share.parts`), so both give
+the same rows.
 
 Examples
 --------
@@ -24,8 +28,10 @@ Examples
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,6 +106,28 @@ ENVIRONMENT_COLUMNS = ("environment_id", "python_implementation", "python_versio
 RESULT_COLUMNS = tuple(
     c for c in BASE_COLUMNS if c not in MACHINE_COLUMNS[1:] and c not in ENVIRONMENT_COLUMNS[1:]
 )
+#: benchmarks summarised per case in ``c`` (see zarr_benchmarks.analyse.report.table.METRICS)
+CASE_BENCHMARKS = {
+    "bench_write.Write.track_compression_ratio": "ratio",
+    "bench_write.Write.time_write": "write_s",
+    "bench_read.Read.time_read": "read_s",
+}
+SUMMARY_COLUMNS = ("result_id", "timestamp", "preset", "size", "machine_id", "environment_id")
+CASE_COLUMNS: dict[str, str] = {
+    "result_id": "string",
+    "timestamp": "timestamp",
+    "commit_hash": "string",
+    "preset": "string",
+    "size": "string",
+    "machine_id": "string",
+    "modality": "string",
+    "codec": "string",
+    "chunks": "string",
+    "ratio": "float",
+    "write_s": "float",
+    "read_s": "float",
+    "failed": "bool",
+}
 #: ingest order of an info document (the newest version of an id wins in the view)
 SEQ_COLUMN = "ingest_seq"
 _INT64 = (-(2**63), 2**63 - 1)
@@ -188,6 +216,54 @@ def result_rows(doc: Mapping[str, Any], source: str = "result") -> tuple[list[di
     return rows, ""
 
 
+def _median(samples: list[float], value: Any) -> float | None:
+    """The report's rule: median of the finite samples, else the finite value."""
+    finite = [x for x in samples if x is not None and math.isfinite(x)]
+    if finite:
+        return float(statistics.median(finite))
+    if isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def case_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``c`` rows of one result's ``r`` rows: one per modality, codec and chunks."""
+    samples: dict[tuple[str, str], list[float]] = {}
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row["benchmark"] not in CASE_BENCHMARKS or None in (
+            row.get("modality"),
+            row.get("codec"),
+            row.get("chunks"),
+        ):
+            continue
+        key = (row["benchmark"], row["params"])
+        first.setdefault(key, row)
+        if row["value"] is not None:
+            samples.setdefault(key, []).append(row["value"])
+    cases: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for key, row in first.items():
+        case = (str(row["modality"]), str(row["codec"]), str(row["chunks"]))
+        out = cases.setdefault(
+            case,
+            {
+                **{c: row.get(c) for c in CASE_COLUMNS if c in row},
+                "modality": case[0],
+                "codec": case[1],
+                "chunks": case[2],
+                "ratio": None,
+                "write_s": None,
+                "read_s": None,
+                "failed": False,
+            },
+        )
+        ok = row["status"] == "ok"
+        value = _median(samples.get(key, []), row["result_value"]) if ok else None
+        out[CASE_BENCHMARKS[row["benchmark"]]] = value
+        out["failed"] = out["failed"] or row["status"] == "failed"
+    return list(cases.values())
+
+
 def machine_row(doc: Mapping[str, Any], source: str = "machine") -> tuple[dict[str, Any], str]:
     """The ``m`` row of a machine document, or ``({}, why)`` when it is left out."""
     hardware = doc.get("hardware") or {}
@@ -234,6 +310,8 @@ class Tables:
     r: list[dict[str, Any]] = field(default_factory=list)
     m: list[dict[str, Any]] = field(default_factory=list)
     e: list[dict[str, Any]] = field(default_factory=list)
+    s: list[dict[str, Any]] = field(default_factory=list)
+    c: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     results: int = 0
 
@@ -243,6 +321,8 @@ class Tables:
             rows, why = result_rows(doc, source)
             if not why:
                 self.r.extend(rows)
+                self.c.extend(case_rows(rows))
+                self.s.append(_summary(doc))
                 self.results += 1
         elif kind == "machine":
             row, why = machine_row(doc, source)
@@ -256,6 +336,21 @@ class Tables:
             log.warning("%s", why)
             self.notes.append(why)
         return not why
+
+
+def _summary(doc: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        stamp = datetime.strptime(str(doc.get("timestamp")), "%Y-%m-%d-%H-%M-%S")
+    except ValueError:
+        stamp = None
+    return {
+        "result_id": sha256_id(doc),
+        "timestamp": stamp,
+        "preset": doc.get("preset"),
+        "size": size_of(doc),
+        "machine_id": doc.get("machine_id"),
+        "environment_id": doc.get("environment_id"),
+    }
 
 
 def _tables_of_folder(results_dir: str | os.PathLike[str]) -> Tables:
@@ -320,7 +415,7 @@ def arrow_table(rows: list[dict[str, Any]], columns: Iterable[str]) -> Any:
     arrays = {}
     for name in names + extra:
         values = [row.get(name) for row in rows]
-        kind = "int" if name == SEQ_COLUMN else BASE_COLUMNS.get(name)
+        kind = "int" if name == SEQ_COLUMN else (BASE_COLUMNS.get(name) or CASE_COLUMNS.get(name))
         if kind is None:
             present = [v for v in values if v is not None]
             if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
@@ -341,11 +436,14 @@ def arrow_table(rows: list[dict[str, Any]], columns: Iterable[str]) -> Any:
 
 
 def arrow_tables(tables: Tables) -> dict[str, Any]:
-    """``{"r": ..., "m": ..., "e": ...}`` as pyarrow tables (typed even when empty)."""
+    """``{"r": ..., "m": ..., "e": ..., "s": ..., "c": ...}`` as pyarrow tables
+    (typed even when empty)."""
     return {
         "r": arrow_table(tables.r, RESULT_COLUMNS),
         "m": arrow_table(tables.m, (*MACHINE_COLUMNS, SEQ_COLUMN)),
         "e": arrow_table(tables.e, (*ENVIRONMENT_COLUMNS, SEQ_COLUMN)),
+        "s": arrow_table(tables.s, SUMMARY_COLUMNS),
+        "c": arrow_table(tables.c, CASE_COLUMNS),
     }
 
 
@@ -431,8 +529,8 @@ def build_parquet(
     arrow = arrow_tables(tables)
     con = duckdb.connect(":memory:")
     try:
-        for name, table in arrow.items():
-            con.register(name, table)
+        for name in ("r", "m", "e"):
+            con.register(name, arrow[name])
         write_parquet_atomically(con, results_view_sql(con) + " ORDER BY ALL", Path(out))
     finally:
         con.close()

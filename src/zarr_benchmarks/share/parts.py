@@ -2,8 +2,9 @@
 
 A :class:`PartStore` is a folder with one sub-folder per table of
 :mod:`zarr_benchmarks.share.aggregate` (``r`` samples, ``m`` machines, ``e``
-environments).  Each ingest appends one *part* per table it has rows for, named by a
-sequence number: ``r/000000000042-000000000042.parquet``.  Compaction merges a run of
+environments, and the dashboard's ``s`` results and ``c`` cases).  Each ingest
+appends one *part* per table it has rows for, named by a sequence number:
+``r/000000000042-000000000042.parquet``.  Compaction merges a run of
 neighbouring files into one named by the range it covers
 (``r/000000000001-000000000016.parquet``).
 
@@ -15,6 +16,10 @@ Why this is safe without a manifest:
 * the live files are those whose range no other file's range contains; a compaction
   that died after renaming its output but before deleting its inputs therefore hides
   the inputs (no row is counted twice), and one that died earlier left only a temp file;
+* an append writes its ``s`` part (one row per result) last; samples or cases of a
+  sequence number no ``s`` file covers are from an append that died half-way and are
+  removed before anything else is written (so a result is never half there, nor
+  there twice when it is ingested again);
 * compaction merges only neighbouring files of the same level (a level is a power of
   ``fanout`` parts), so ranges nest and never partly overlap.
 
@@ -45,7 +50,9 @@ __all__ = ["PartFile", "PartStore"]
 
 log = logging.getLogger(__name__)
 
-TABLES = ("r", "m", "e")
+TABLES = ("r", "m", "e", "s", "c")
+#: ``s`` last: its part marks an append complete (see :meth:`PartStore.remove_leftovers`)
+_WRITE_ORDER = ("r", "c", "m", "e", "s")
 _NAME = re.compile(r"^(\d{12})-(\d{12})\.parquet$")
 
 
@@ -105,9 +112,14 @@ class PartStore:
         return sorted(out)
 
     def live(self, table: str) -> list[PartFile]:
-        """The files whose rows are visible: those no larger file covers."""
+        """The files whose rows are visible: those no larger file covers (and, for the
+        samples and cases, whose append is complete: an ``s`` file covers its number)."""
         files = self.files(table)
-        return [f for f in files if not any(g.covers(f) for g in files if g.span > f.span)]
+        out = [f for f in files if not any(g.covers(f) for g in files if g.span > f.span)]
+        if table in ("r", "c"):
+            marks = self.files("s")
+            out = [f for f in out if f.span > 1 or _marked(f, marks)]
+        return out
 
     def signature(self) -> tuple[str, ...]:
         """Names of the live files of every table: changes whenever the rows do."""
@@ -132,7 +144,7 @@ class PartStore:
         written = []
         with self._write_lock:
             seq = self._next_seq()
-            for table in TABLES:
+            for table in _WRITE_ORDER:
                 data = arrow[table]
                 if data.num_rows == 0:
                     continue
@@ -201,6 +213,7 @@ class PartStore:
         does, holding both locks).
         """
         removed = 0
+        marks = self.files("s")
         for table in TABLES:
             folder = self.root / table
             if not folder.is_dir():
@@ -210,7 +223,8 @@ class PartStore:
                 removed += 1
             live = set(self.live(table))
             for f in self.files(table):
-                if f not in live:
+                half = table in ("r", "c") and f.span == 1 and not _marked(f, marks)
+                if f not in live or half:
                     f.path.unlink(missing_ok=True)
                     removed += 1
         return removed
@@ -270,7 +284,7 @@ class PartStore:
 
     def result_ids(self) -> set[str]:
         """Ids of the results held (one query over the parts)."""
-        return {row[0] for row in self.query("SELECT DISTINCT result_id FROM r")[1]}
+        return {row[0] for row in self.query("SELECT result_id FROM s")[1]}
 
     def info_keys(self) -> set[tuple[str, str]]:
         """``(kind, id)`` of the machine and environment documents held."""
@@ -279,6 +293,10 @@ class PartStore:
             "SELECT 'environment', environment_id FROM e"
         )
         return {(str(k), str(i)) for k, i in rows}
+
+
+def _marked(f: PartFile, marks: list[PartFile]) -> bool:
+    return any(m.lo <= f.lo <= m.hi for m in marks)
 
 
 def _scan(files: Iterable[PartFile]) -> str:
