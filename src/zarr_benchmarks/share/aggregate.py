@@ -38,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from zarr_benchmarks._jsonio import canonical_dumps, sha256_id
+from zarr_benchmarks._jsonio import atomic_output, canonical_dumps, sha256_id
 from zarr_benchmarks.results.model import ResultDoc, ResultInputError, read_folder
 from zarr_benchmarks.suite.presets import PRESETS
 
@@ -482,17 +482,9 @@ def results_view_sql(con: Any, r: str = "r", m: str = "m", e: str = "e") -> str:
 
 def write_parquet_atomically(con: Any, select_sql: str, dest: Path) -> None:
     """``COPY (select_sql)`` to ``dest`` through a temp file in the same folder, fsynced."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    quoted = str(tmp).replace("'", "''")
-    try:
+    with atomic_output(dest) as tmp:
+        quoted = str(tmp).replace("'", "''")
         con.execute(f"COPY ({select_sql}) TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def build_parquet(

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zarr_benchmarks._jsonio import atomic_output
 from zarr_benchmarks.share.aggregate import (
     AggregateError,
     Tables,
@@ -149,16 +150,8 @@ class PartStore:
                 if data.num_rows == 0:
                     continue
                 dest = self.root / table / _name(seq, seq)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-                try:
+                with atomic_output(dest) as tmp:
                     pq.write_table(data, tmp, compression="zstd")
-                    with open(tmp, "rb+") as fh:
-                        os.fsync(fh.fileno())
-                    os.replace(tmp, dest)
-                except BaseException:
-                    tmp.unlink(missing_ok=True)
-                    raise
                 written.append(dest)
         return written
 
