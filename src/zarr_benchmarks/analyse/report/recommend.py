@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -166,6 +166,29 @@ def _score(goal: str, c: Combination, best: dict[str, float]) -> tuple[float, ..
     return (math.prod(norm) ** (1 / 3),)
 
 
+def _groups(combos: list[Combination]) -> Iterator[tuple[str, str, str, list[Combination]]]:
+    """``(modality, preset, size, combinations)`` of each group ranked on its own."""
+    for modality, preset, size in sorted({(c.modality, c.preset, c.size) for c in combos}):
+        mine = [c for c in combos if (c.modality, c.preset, c.size) == (modality, preset, size)]
+        yield modality, preset, size, mine
+
+
+def _top(goal: str, candidates: list[Combination]) -> tuple[Combination, list[Any]] | None:
+    """The best candidate for ``goal`` and every scored one, or None when none scores.
+
+    Scores are relative to the best ratio, write and read MB/s among ``candidates``.
+    """
+    best = {
+        k: max((getattr(c, k) or 0.0 for c in candidates), default=0.0) or 1.0
+        for k in ("ratio", "write_mb_s", "read_mb_s")
+    }
+    scored = [(s, c) for c in candidates if (s := _score(goal, c, best)) is not None]
+    if not scored:
+        return None
+    _, top = max(scored, key=lambda sc: (sc[0], sc[1].codec, sc[1].chunks))
+    return top, scored
+
+
 def recommend(records: Iterable[Record], storage_mb_s: float | None = None) -> list[Recommendation]:
     """One :class:`Recommendation` per modality, preset/size group and profile with data.
 
@@ -180,10 +203,8 @@ def recommend(records: Iterable[Record], storage_mb_s: float | None = None) -> l
 
     storage = f"on {storage_mb_s:g} MB/s storage" if storage_mb_s else "as measured (local disk)"
     combos = [_on_storage(c, storage_mb_s) for c in combinations(records)]
-    groups = sorted({(c.modality, c.preset, c.size) for c in combos})
     out: list[Recommendation] = []
-    for modality, preset, size in groups:
-        mine = [c for c in combos if (c.modality, c.preset, c.size) == (modality, preset, size)]
+    for modality, preset, size, mine in _groups(combos):
         for profile in CompressionProfile:
             wanted = set(profile.codecs)
             candidates = [c for c in mine if c.codec in wanted]
@@ -191,16 +212,10 @@ def recommend(records: Iterable[Record], storage_mb_s: float | None = None) -> l
             if not candidates:
                 candidates = mine
                 basis = "all measured codecs (none of the profile's codecs was measured)"
-            best = {
-                k: max((getattr(c, k) or 0.0 for c in candidates), default=0.0) or 1.0
-                for k in ("ratio", "write_mb_s", "read_mb_s")
-            }
-            scored = [
-                (s, c) for c in candidates if (s := _score(profile.goal, c, best)) is not None
-            ]
-            if not scored:
+            found = _top(profile.goal, candidates)
+            if found is None:
                 continue
-            _, top = max(scored, key=lambda sc: (sc[0], sc[1].codec, sc[1].chunks))
+            top, scored = found
             out.append(
                 Recommendation(
                     modality=modality,
@@ -257,19 +272,13 @@ def best_per_goal(records: Iterable[Record]) -> list[Best]:
     found (the run summary's headline).  ``balanced`` is the geometric mean of ratio,
     write and read MB/s, each relative to the best measured value.
     """
-    combos = combinations(records)
     out: list[Best] = []
-    for modality, preset, size in sorted({(c.modality, c.preset, c.size) for c in combos}):
-        mine = [c for c in combos if (c.modality, c.preset, c.size) == (modality, preset, size)]
-        best = {
-            k: max((getattr(c, k) or 0.0 for c in mine), default=0.0) or 1.0
-            for k in ("ratio", "write_mb_s", "read_mb_s")
-        }
+    for modality, preset, size, mine in _groups(combinations(records)):
         for goal in GOAL_TITLES:
-            scored = [(s, c) for c in mine if (s := _score(goal, c, best)) is not None]
-            if not scored:
+            found = _top(goal, mine)
+            if found is None:
                 continue
-            _, top = max(scored, key=lambda sc: (sc[0], sc[1].codec, sc[1].chunks))
+            top = found[0]
             out.append(
                 Best(
                     modality,
