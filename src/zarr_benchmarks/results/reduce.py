@@ -259,8 +259,12 @@ _EARLIEST_MS = int(datetime(2010, 1, 1, tzinfo=UTC).timestamp() * 1000)
 _FUTURE_SLACK_MS = 2 * 24 * 3600 * 1000
 
 
-def _plausible_ms(value: Any) -> bool:
-    latest = datetime.now(tz=UTC).timestamp() * 1000 + _FUTURE_SLACK_MS
+def _latest_ms() -> float:
+    """The latest plausible timestamp now (ms): clocks a little ahead are tolerated."""
+    return datetime.now(tz=UTC).timestamp() * 1000 + _FUTURE_SLACK_MS
+
+
+def _plausible_ms(value: Any, latest: float) -> bool:
     return _finite(value) and _EARLIEST_MS <= value <= latest
 
 
@@ -293,6 +297,7 @@ def reduce_asv_result(
     out: dict[str, Any] = {}
     started: list[int] = []
     implausible: list[str] = []
+    latest = _latest_ms()  # once per file: this loop runs for every benchmark row
     i_res, i_par, i_ver = cols["result"], cols.get("params"), cols.get("version")
     i_start, i_samp = cols.get("started_at"), cols.get("samples")
 
@@ -307,7 +312,7 @@ def reduce_asv_result(
         started_at = col(row, i_start)
         if meta.started_ms is not None and _finite(started_at) and started_at < meta.started_ms:
             continue  # an older run's result asv kept in the same file
-        if _plausible_ms(started_at):
+        if _plausible_ms(started_at, latest):
             started.append(int(started_at))
         elif started_at is not None:
             implausible.append(name)
@@ -379,7 +384,9 @@ def reduce_asv_result(
             + (" ..." if len(implausible) > 3 else "")
         )
     candidates = [meta.started_ms, data.get("date")]
-    when = min(started) if started else next((c for c in candidates if _plausible_ms(c)), None)
+    when = (
+        min(started) if started else next((c for c in candidates if _plausible_ms(c, latest)), None)
+    )
     if when is None:
         raise ReduceError(
             f"{source}: no plausible timestamp (started_at and date missing, before 2010 "
