@@ -1,8 +1,9 @@
 """The one way this package runs git: a child process with a timeout, never a prompt.
 
-GitPython is not needed for the few read-only questions the run and A/B stages ask
-(``rev-parse``, ``status``, ``worktree``); the service's writer, which does more, uses
-GitPython. Errors carry git's own message, scrubbed of anything identifying.
+Used for the few read-only questions the run and A/B stages ask (``rev-parse``,
+``status``, ``worktree``); the service's writer runs its own git children in process
+groups with per-command timeouts (``flask_app.gitsync``). Errors carry git's own message,
+scrubbed of anything identifying.
 """
 
 from __future__ import annotations
