@@ -38,18 +38,25 @@ class SchemaError(ValueError):
 
 
 @cache
+def _schema_text(kind: str) -> str:
+    if kind not in KINDS:
+        raise KeyError(f"no schema for document kind {kind!r}; known: {', '.join(KINDS)}")
+    return resources.files(__name__).joinpath(f"{kind}.schema.json").read_text("utf-8")
+
+
 def load_schema(kind: str) -> dict[str, Any]:
-    """Return the JSON Schema (a dict) of a document kind.
+    """Return the JSON Schema (a dict) of a document kind: a fresh copy on every call.
+
+    Not a shared cached dict: schema compilers rewrite ``$ref`` in place
+    (fastjsonschema makes them absolute), which would change the schema every later
+    caller sees, e.g. the OpenAPI document's converted references.
 
     Raises
     ------
     KeyError
         If ``kind`` has no schema.
     """
-    if kind not in KINDS:
-        raise KeyError(f"no schema for document kind {kind!r}; known: {', '.join(KINDS)}")
-    text = resources.files(__name__).joinpath(f"{kind}.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(_schema_text(kind))
 
 
 @cache
@@ -111,6 +118,6 @@ def _fast_validator(kind: str) -> Callable[[Any], Any]:
     compiled form accepts exactly what jsonschema accepts; errors are still reported
     by jsonschema, which gives the better message and path.
     """
-    schema = dict(load_schema(kind))
+    schema = load_schema(kind)
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     return fastjsonschema.compile(schema)
