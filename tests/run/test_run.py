@@ -308,6 +308,7 @@ def test_project_suite_quick_tiny(tmp_path: Path) -> None:
         r"bench_write\.Write\.(time_write|track_compression_ratio)",
         "--output",
         str(tmp_path / "elsewhere"),  # a results folder outside the clone
+        "--table",
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     (result,) = (tmp_path / "elsewhere").glob("result_*.json")
@@ -319,8 +320,10 @@ def test_project_suite_quick_tiny(tmp_path: Path) -> None:
     assert {e["params"]["modality"] for e in write["results"]} == {"cryoet"}
     assert {e["params"]["codec"] for e in write["results"]} == {"none"}
     assert all(e["status"] == "ok" and e["samples"] for e in write["results"])
-    # Whole-array writes get a throughput column computed from the array size.
-    assert re.search(r"Write\.time_write\s.*│\s*\d+\s*│\s*$", proc.stdout, re.M)
+    # --table adds the full table; whole-array writes get a throughput column computed
+    # from the array size.
+    assert re.search(r"Write\.time_write\s.*│\s*\d+\s*│\s*$", proc.stdout, re.M), proc.stdout
+    assert "Summary of this run" in proc.stdout
 
 
 def test_asv_environment_has_no_secrets() -> None:
