@@ -352,19 +352,39 @@ def _service_components() -> dict[str, Any]:
         },
         "Health": {
             "type": "object",
-            "required": ["status", "store", "spool_depth", "jobs"],
+            "required": ["status", "problems", "store", "spool_depth", "jobs"],
             "properties": {
                 "status": {"type": "string", "enum": ["ok", "degraded"]},
+                "problems": {
+                    "type": "array",
+                    "items": _str(),
+                    "description": "why the status is degraded (empty when ok)",
+                },
                 "store": {
                     "type": "object",
                     "required": ["writer_alive"],
                     "properties": {
                         "remote": _nullable(_str(description="no credentials, no local path")),
+                        "remote_state": {
+                            "type": "object",
+                            "description": "the last contact with the remote",
+                            "properties": {
+                                "reachable": _nullable({"type": "boolean"}),
+                                "at": _nullable(_str()),
+                                "error": _nullable(_str()),
+                            },
+                        },
                         "branch": _str(),
                         "head": _nullable(_str(description="commit checked out")),
                         "writer_alive": {"type": "boolean"},
                         "pushes": {"type": "boolean", "description": "false in debug mode"},
                         "files": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        "conflicts": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "contributions kept aside after a conflicting push "
+                            "(GET /contributions/{id} says which)",
+                        },
                     },
                 },
                 "spool_depth": {"type": "integer", "minimum": 0},
@@ -379,10 +399,26 @@ def _service_components() -> dict[str, Any]:
                             "ok": {"type": "boolean"},
                             "files": {"type": "integer"},
                             "error": _nullable(_str()),
+                            "retry_in_s": {
+                                "type": "number",
+                                "description": "failed pushes: seconds until the next try",
+                            },
+                            "failures": {
+                                "type": "integer",
+                                "description": "failed pushes in a row",
+                            },
                         },
                     }
                 ),
+                "push_in_progress": _nullable(
+                    {
+                        "type": "object",
+                        "description": "the push running now",
+                        "properties": {"since": _str(), "seconds": number},
+                    }
+                ),
                 "last_error": _nullable(_str()),
+                "last_error_at": _nullable(_str()),
                 "aggregate": _nullable({"type": "object"}),
                 "jobs": {
                     "type": "object",

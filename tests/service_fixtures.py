@@ -97,6 +97,32 @@ def health(app: Flask) -> dict[str, Any]:
     return body
 
 
+def undeclared(body: Any, schema: dict[str, Any], spec: dict[str, Any], at: str = "") -> list[str]:
+    """The JSON paths of ``body`` that the OpenAPI ``schema`` does not declare.
+
+    Follows ``$ref`` into ``spec``'s components, object ``properties`` (or
+    ``additionalProperties`` schemas) and array ``items``, so a field the service sends
+    but its OpenAPI document leaves out is named.
+    """
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    out: list[str] = []
+    if isinstance(body, dict):
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for key, value in body.items():
+            if key in props:
+                out += undeclared(value, props[key], spec, f"{at}/{key}")
+            elif isinstance(extra, dict):
+                out += undeclared(value, extra, spec, f"{at}/{key}")
+            elif not (extra is True or (extra is None and not props)):
+                out.append(f"{at}/{key}")
+    elif isinstance(body, list) and isinstance(schema.get("items"), dict):
+        for i, value in enumerate(body):
+            out += undeclared(value, schema["items"], spec, f"{at}/{i}")
+    return out
+
+
 def drained(app: Flask) -> bool:
     """Nothing spooled or unpushed any more."""
     return bool(health(app)["spool_depth"] == 0)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import requests
-from service_fixtures import health, stored, wait_for
+from service_fixtures import health, stored, undeclared, wait_for
 
 from flask_app import samples
 from flask_app.testing import ServerProcess
@@ -138,9 +138,14 @@ def test_hanging_push_is_killed_reported_and_retried(make_app, bare, push_gate):
         )
 
     assert wait_for(stalled, 30)
+    # Every field /health sends in each state is in its OpenAPI schema.
+    spec = client.get("/openapi.json").get_json()
+    schema = spec["components"]["schemas"]["Health"]
+    assert undeclared(health(app), schema, spec) == []
     # Killed after its timeout: the hook (a child of the push) is gone without release.
     assert wait_for(lambda: (health(app)["last_push"] or {}).get("ok") is False, 60)
     assert "push timed out after 4 s" in health(app)["last_push"]["error"]
+    assert undeclared(health(app), schema, spec) == []
     assert wait_for(lambda: not push_gate.hook_alive, 30)
     assert not push_gate.finished  # the hook was killed, it never saw a release
     # The gate only holds the first push: the retry goes through.
@@ -148,6 +153,7 @@ def test_hanging_push_is_killed_reported_and_retried(make_app, bare, push_gate):
     state = health(app)
     assert state["status"] == "ok", state["problems"]
     assert state["push_in_progress"] is None and state["last_push"]["ok"] is True
+    assert undeclared(state, schema, spec) == []
     assert len(stored(bare)) == 1
 
 

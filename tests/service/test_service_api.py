@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from service_fixtures import drained, health, stored, wait_for
+from service_fixtures import drained, health, stored, undeclared, wait_for
 
 from flask_app import create_app, samples, shutdown
 from flask_app.config import PREFIX, ConfigError, load_config
@@ -325,9 +325,13 @@ def test_results_machines_filters_and_documents(make_app):
 def test_health_reports_store_spool_and_push(make_app):
     app = make_app()
     client = app.test_client()
-    client.post("/contribute", json=samples.environment_document())
+    receipt = client.post("/contribute", json=samples.environment_document()).get_json()
     assert wait_for(lambda: drained(app))
     health = client.get("/health").get_json()
+    spec = client.get("/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    assert undeclared(health, schemas["Health"], spec) == []
+    assert undeclared(receipt, schemas["Receipt"], spec) == []
     assert health["status"] == "ok"
     assert health["store"]["files"]["environment"] == 1
     assert health["store"]["writer_alive"] is True
