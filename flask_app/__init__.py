@@ -73,6 +73,12 @@ def create_app(config: Mapping[str, Any] | ServiceConfig | None = None) -> Flask
         PROPAGATE_EXCEPTIONS=False,
     )
     app.json.sort_keys = True  # type: ignore[attr-defined]
+    if cfg.trusted_proxies:
+        # Behind a reverse proxy every request comes from the proxy's address: believe
+        # the last N X-Forwarded-For hops (and only then; a client could forge them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=cfg.trusted_proxies)  # type: ignore[method-assign]
 
     limiter = _make_limiter(app, cfg)
     store = ResultStore(cfg)

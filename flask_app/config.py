@@ -27,6 +27,8 @@ PUSH_STALL_AFTER    ``/health`` is degraded when a push runs longer (seconds)  `
 AGGREGATE_DEBOUNCE  seconds between Parquet rebuilds after new contributions   ``10``
 WAIT_SLOTS          requests that may wait for their push (``?wait``) at once  ``4``
 WAIT_MAX            longest ``?wait=`` a client may ask for, in seconds        ``30``
+TRUSTED_PROXIES     reverse proxies in front whose ``X-Forwarded-For`` is      ``0``
+                    believed (the rate limit keys on the client they name)
 ==================  =========================================================  ==============
 """
 
@@ -71,6 +73,7 @@ class ServiceConfig:
     aggregate_debounce: float = 10.0
     wait_slots: int = 4
     wait_max: float = 30.0
+    trusted_proxies: int = 0
 
     @property
     def embedded_remote(self) -> bool:
@@ -152,6 +155,7 @@ def _check_remote(value: Any) -> str | None:
 
 
 _INT = {"job_workers": 0, "job_queue_max": 1, "batch_max": 1, "wait_slots": 0}
+_INT["trusted_proxies"] = 0
 _FLOAT = {"push_retry_max": 0.1, "aggregate_debounce": 0.0, "wait_max": 0.0}
 _FLOAT.update(git_timeout=0.5, git_local_timeout=1.0, push_stall_after=0.0)
 

@@ -218,6 +218,26 @@ def test_rate_limit_is_per_client_with_retry_after(make_app):
     assert client.get("/health").status_code == 200  # reads are not limited
 
 
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_forwarded_for_is_believed_only_from_trusted_proxies(make_app, trusted_proxies):
+    # Behind a reverse proxy every request has the proxy's address; X-Forwarded-For names
+    # the client, but a client can forge it, so it counts only when the operator says
+    # a proxy sets it (TRUSTED_PROXIES).
+    client = make_app(rate_limit="2/minute", trusted_proxies=trusted_proxies).test_client()
+
+    def post(forwarded_for: str) -> int:
+        headers = {"X-Forwarded-For": forwarded_for}
+        doc = samples.environment_document()
+        return int(client.post("/contribute", json=doc, headers=headers).status_code)
+
+    statuses = [post("10.0.0.1"), post("10.0.0.1"), post("10.0.0.2"), post("10.0.0.3")]
+    if trusted_proxies:
+        assert statuses == [202, 202, 202, 202]  # three clients behind one proxy
+        assert post("10.0.0.1") == 429
+    else:
+        assert statuses == [202, 202, 429, 429]  # one client, however it labels itself
+
+
 def test_errors_are_json_never_tracebacks(make_app):
     app = make_app()
 
