@@ -33,6 +33,7 @@ from zarr_benchmarks.analyse.compare import (
     DEFAULT_FACTOR,
     DEFAULT_VALUE_FACTOR,
     REFERENCE_PREFIX,
+    WIDE_MIN_COLUMNS,
     CompareInputError,
     Entry,
     Row,
@@ -40,7 +41,12 @@ from zarr_benchmarks.analyse.compare import (
     format_params,
     format_value,
     judge_pairs,
+    label_lines,
+    label_tokens,
+    label_width,
     new_row,
+    pack_cells,
+    plain_lines,
 )
 from zarr_benchmarks.results.model import ResultInputError, environment_versions, read_results
 
@@ -304,8 +310,9 @@ def history_from_path(path: str | Path, *, package: str = "zarr", **kwargs: Any)
 # -------------------------------------------------------------------------- rendering
 
 
-def _trend_text(s: Series) -> str:
-    parts = []
+def _trend_cells(s: Series) -> list[str]:
+    """One cell per point (``3.1.0: 9.09 ms ▼12% improvement``), never split."""
+    cells = []
     steps = {st.to_label: st for st in s.steps}
     for p in s.points:
         step = steps.get(p.label)
@@ -315,37 +322,113 @@ def _trend_text(s: Series) -> str:
             mark = f" {arrow}{abs((step.ratio or 1) - 1):.0%} {step.status}"
         elif step is not None and step.status == "not comparable":
             mark = " (code changed)"
-        parts.append(f"{p.label}: {format_value(p.median, s.unit)}{mark}")
-    return " → ".join(parts)
+        cells.append(f"{p.label}: {format_value(p.median, s.unit)}{mark}")
+    return cells
 
 
-def render_rich(h: History, *, show_all: bool = False) -> Any:
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+def _trend_text(s: Series) -> str:
+    return " → ".join(_trend_cells(s))
 
-    table = Table(title="Benchmark history")
-    table.add_column("Benchmark", overflow="fold")
-    table.add_column("Machine")
-    table.add_column("Axis")
-    table.add_column("Trend (median per point)", overflow="fold")
-    shown = [s for s in h.series if show_all or s.flagged]
-    for s in shown:
-        style = "bold red" if any(st.status == "regression" for st in s.flagged) else ""
-        table.add_row(s.label, s.machine_id[:12], s.axis, Text(_trend_text(s), style=style))
-    parts: list[Any] = []
-    if shown:
-        parts.append(table)
-    n_flagged = sum(len(s.flagged) for s in h.series)
-    parts += [Text(n, style="italic") for n in h.notes]
-    parts.append(
-        Text(
+
+def _trend_lines(s: Series, width: int) -> list[str]:
+    return pack_cells(_trend_cells(s), width, sep=" → ", cont="→ ")
+
+
+#: the machine column shows the id's first characters, like a short commit hash
+_MACHINE_CHARS = 12
+
+
+class HistoryView:
+    """A history laid out for the console it is printed on: one table when it holds
+    every id whole (at least :data:`WIDE_MIN_COLUMNS` columns), otherwise a block per
+    series; trends break only between points."""
+
+    def __init__(self, h: History, *, show_all: bool = False) -> None:
+        self.h, self.show_all = h, show_all
+        self.shown = [s for s in h.series if show_all or s.flagged]
+
+    @staticmethod
+    def _style(s: Series) -> str:
+        return "bold red" if any(st.status == "regression" for st in s.flagged) else ""
+
+    def _wide(self, width: int) -> Any | None:
+        from rich.table import Table
+        from rich.text import Text
+
+        headers = ("Benchmark", "Machine", "Axis", "Trend (median per point)")
+        axis_w = max(len(headers[2]), *(len(s.axis) for s in self.shown))
+        narrowest, preferred = label_width(
+            [label_tokens(s.name, s.params, s.param_names) for s in self.shown]
+        )
+        cell_w = max(len(c) for s in self.shown for c in _trend_cells(s))
+        text_min = max(24, cell_w + 2)  # room for one point and the "→ " before it
+        room = width - (3 * len(headers) + 1) - _MACHINE_CHARS - axis_w
+        if width < WIDE_MIN_COLUMNS or room - narrowest < text_min:
+            return None
+        label_w = min(preferred, room - text_min)
+        trends = [_trend_lines(s, room - label_w) for s in self.shown]
+        text_w = max(len(headers[3]), *(len(line) for t in trends for line in t))
+        table = Table(title="Benchmark history")
+        table.add_column(Text(headers[0]), width=label_w, no_wrap=True)
+        table.add_column(Text(headers[1]), width=_MACHINE_CHARS, no_wrap=True)
+        table.add_column(Text(headers[2]), width=axis_w, no_wrap=True)
+        table.add_column(Text(headers[3]), width=text_w, no_wrap=True)
+        for s, trend in zip(self.shown, trends):
+            table.add_row(
+                Text("\n".join(label_lines(s.name, s.params, s.param_names, label_w))),
+                Text(s.machine_id[:_MACHINE_CHARS]),
+                Text(s.axis),
+                Text("\n".join(trend), style=self._style(s)),
+            )
+        return table
+
+    def _compact(self, width: int) -> list[Any]:
+        from rich.text import Text
+
+        parts: list[Any] = [Text("Benchmark history", style="bold")]
+        previous = None
+        for s in self.shown:
+            if s.name != previous:
+                parts.append(plain_lines([s.name], 0, "bold"))
+                previous = s.name
+            indent = 2
+            if s.params:
+                lines = label_lines(s.name, s.params, s.param_names, width - indent)[1:]
+                parts.append(plain_lines(lines, indent))
+                indent = 4
+            where = [
+                f"machine {s.machine_id[:_MACHINE_CHARS]},",
+                f"preset {s.preset},",
+                f"by {s.axis}",
+            ]
+            parts.append(plain_lines(pack_cells(where, width - indent), indent, "dim"))
+            parts.append(plain_lines(_trend_lines(s, width - indent), indent, self._style(s)))
+        return parts
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.text import Text
+
+        h = self.h
+        if self.shown:
+            wide = self._wide(options.max_width)
+            if wide is not None:
+                yield wide
+            else:
+                yield from self._compact(options.max_width)
+        n_flagged = sum(len(s.flagged) for s in h.series)
+        for note in h.notes:
+            yield Text(note, style="italic")
+        yield Text(
             f"{len(h.series)} series, {n_flagged} step change(s) flagged (same verdicts as "
-            "compare)" + ("" if show_all else "; --all lists every series"),
+            "compare)" + ("" if self.show_all else "; --all lists every series"),
             style="bold",
         )
-    )
-    return Group(*parts)
+
+
+def render_rich(h: History, *, show_all: bool = False) -> HistoryView:
+    """A rich renderable laid out at print time for the console's width
+    (:class:`HistoryView`)."""
+    return HistoryView(h, show_all=show_all)
 
 
 def history_json(h: History) -> str:

@@ -55,10 +55,18 @@ from zarr_benchmarks.analyse.compare._judge import (
     new_row,
 )
 from zarr_benchmarks.analyse.compare._render import (
+    WIDE_MIN_COLUMNS,
+    ComparisonView,
     format_value,
+    label_lines,
+    label_tokens,
+    label_width,
+    pack_cells,
+    plain_lines,
     render_markdown,
     render_rich,
     summary_line,
+    wrap_words,
 )
 
 __all__ = [
@@ -70,8 +78,10 @@ __all__ = [
     "PRESET_SIZES",
     "REFERENCE_PREFIX",
     "STATUS_ORDER",
+    "WIDE_MIN_COLUMNS",
     "CompareInputError",
     "Comparison",
+    "ComparisonView",
     "Entry",
     "References",
     "Row",
@@ -85,10 +95,16 @@ __all__ = [
     "higher_is_better",
     "is_deterministic",
     "judge_pairs",
+    "label_lines",
+    "label_tokens",
+    "label_width",
     "load_results",
     "new_row",
+    "pack_cells",
     "params_key",
+    "plain_lines",
     "render_markdown",
     "render_rich",
     "summary_line",
+    "wrap_words",
 ]

@@ -99,12 +99,17 @@ def params_key(params: Mapping[str, Any]) -> str:
     return canonical_dumps(dict(params))
 
 
-def format_params(params: Mapping[str, Any], param_names: Sequence[str] = ()) -> str:
-    """``modality=ct, codec=zstd-3`` in the benchmark's own parameter order."""
+def param_items(params: Mapping[str, Any], param_names: Sequence[str] = ()) -> list[str]:
+    """``["modality=ct", "codec=zstd-3"]`` in the benchmark's own parameter order."""
     names = [n for n in param_names if n in params] + sorted(
         n for n in params if n not in param_names
     )
-    return ", ".join(f"{n}={params[n]}" for n in names)
+    return [f"{n}={params[n]}" for n in names]
+
+
+def format_params(params: Mapping[str, Any], param_names: Sequence[str] = ()) -> str:
+    """``modality=ct, codec=zstd-3`` in the benchmark's own parameter order."""
+    return ", ".join(param_items(params, param_names))
 
 
 def load_results(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
