@@ -326,10 +326,6 @@ def _trend_cells(s: Series) -> list[str]:
     return cells
 
 
-def _trend_text(s: Series) -> str:
-    return " → ".join(_trend_cells(s))
-
-
 def _trend_lines(s: Series, width: int) -> list[str]:
     return pack_cells(_trend_cells(s), width, sep=" → ", cont="→ ")
 
