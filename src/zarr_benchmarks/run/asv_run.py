@@ -138,6 +138,10 @@ class RunOptions:
     output: Path = Path("results")
 
 
+#: terminal width asv is told it has: names up to ASV_COLUMNS - 33 characters stay whole
+ASV_COLUMNS = 200
+
+
 def filter_env(options: RunOptions, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for asv (without secrets): the benchmark modules read these at import."""
     env = without_secrets(os.environ if base is None else base)
@@ -157,6 +161,9 @@ def filter_env(options: RunOptions, base: Mapping[str, str] | None = None) -> di
     else:
         env.pop("ZARR_BENCHMARKS_SIZE", None)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # asv cuts benchmark names to fit the terminal ("....MemoryBandwidth.track_..." at
+    # 80 columns), and the progress lines are parsed for names: give it room.
+    env["COLUMNS"] = str(ASV_COLUMNS)
     return env
 
 

@@ -81,7 +81,13 @@ def get_codec(spec: str | Mapping[str, Any] | CodecSpec) -> CodecSpec:
     # Accept the seed's underscore spelling ("blosc_zstd") as well as dashes.
     normalised = spec.strip().lower().replace("_", "-")
     for family in families.values():
-        codec = family.from_id(normalised)
+        try:
+            codec = family.from_id(normalised)
+        except UnknownCodecError as exc:
+            # a family's own complaint ("shuffle 'shufle' is not one of ...") with the id
+            raise UnknownCodecError(
+                f"unknown codec id {spec!r}: {exc} (see `zarr-benchmarks codecs`)"
+            ) from None
         if codec is not None:
             return codec
     raise UnknownCodecError(
