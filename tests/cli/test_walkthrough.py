@@ -151,6 +151,7 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Walk:
     codecs = json.loads(cli("codecs --json", "codecs", "--json").stdout)
     cli("modalities", "modalities")
     cli("codecs", "codecs")
+    cli("presets", "presets")
     cli(
         "recommend",
         "recommend",
@@ -167,6 +168,7 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Walk:
     cli("recommend oversized", "recommend", "--dataset-type", "cryoet", "--shape", "4096,4096,4096")
     cli("run A", *SMALL_RUN)
     cli("run B", *SMALL_RUN)
+    cli("summary --full", "summary", "--full")  # the run summary's "full table" hint
     cli("report", "report")
     server = ServerProcess(base / "instance", {"remote": str(bare)})
     with server:
@@ -278,10 +280,12 @@ STEPS = [
     "codecs --json",
     "modalities",
     "codecs",
+    "presets",
     "recommend",
     "recommend oversized",
     "run A",
     "run B",
+    "summary --full",
     "report",
     "upload",
     "compare",
@@ -328,7 +332,7 @@ def test_listings_show_every_id_whole(walk: Walk) -> None:
         tokens = set(_tokens(walk.steps[name].stdout))
         missing = [i for i in ids if i not in tokens]
         assert not missing, f"{name} does not show {missing} whole"
-    for name in ("quickstart", "recommend", "run A", "compare"):
+    for name in ("quickstart", "recommend", "run A", "summary --full", "compare"):
         tokens = set(_tokens(walk.steps[name].stdout))
         assert {MODALITY, CODEC} <= tokens, name
 
@@ -375,6 +379,14 @@ def test_quickstart_marks_a_smoke_test_and_writes_one_quick_result(walk: Walk) -
     doc = json.loads((walk.clone / "results" / name).read_text())
     assert doc["quick"] is True and doc["preset"] == "quick" and doc["size"] == "tiny"
     assert doc["machine_id"] == walk.machine_id
+
+
+def test_summary_is_of_this_machines_newest_run(walk: Walk) -> None:
+    """Not the committed reference result (default preset, small) in the same folder."""
+    out = walk.steps["summary --full"].stdout
+    assert "Summary (median)" in out and "Write.time_write" in out
+    assert "Arrays (default preset, tiny size): ct 32x32x32 uint16" in out
+    assert "small" not in out
 
 
 def test_recommend_oversized_is_one_line(walk: Walk) -> None:
