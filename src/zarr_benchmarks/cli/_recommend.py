@@ -212,7 +212,11 @@ def recommend(
     crop: Annotated[str | None, typer.Option(help="Crop of --data, e.g. 0:64,:,:")] = None,
     chunks: Annotated[
         str | None,
-        typer.Option(help="Chunk layout (cube64, plane, cube32-shard128...) or shape 64,64,64."),
+        # no "cube32-shard128...)" word: help columns at 80 cut a word that long with "…"
+        typer.Option(
+            help="Chunk layout: cube64, plane, cube32-shard128 and others; or a shape, "
+            "e.g. 64,64,64."
+        ),
     ] = None,
     zarr_format: Annotated[int, typer.Option(help="Zarr format, 2 or 3.")] = 3,
     implementation: Annotated[
