@@ -467,9 +467,8 @@ def test_upload_sends_only_this_machines_results_and_names_the_skipped(walk: Wal
     mine = set(walk.runs["run A"] + walk.runs["run B"])
     (quick,) = walk.runs["quickstart"]
     uploaded = set(re.findall(r"^uploaded\s+(\S+)$", out, re.M))
-    assert {n for n in uploaded if n.startswith("result_")} == mine
-    assert f"info_machine-{walk.machine_id}.json" in uploaded
-    assert all(walk.machine_id in n for n in uploaded if not n.startswith("info_environment"))
+    environments = {f"info_environment-{n.split('_environment-')[1]}" for n in mine}
+    assert uploaded == mine | environments | {f"info_machine-{walk.machine_id}.json"}
     skipped = set(re.findall(r"^  (\S+\.json)$", out, re.M))
     others = {
         p.name
@@ -477,6 +476,11 @@ def test_upload_sends_only_this_machines_results_and_names_the_skipped(walk: Wal
         if p.name.startswith(("result_", "info_machine-")) and walk.machine_id not in p.name
     }
     assert others, "the clone has committed reference results"
+    # a reference environment file no result of this machine refers to (where this
+    # machine's packages differ from the reference machine's) is left out as well
+    others |= {
+        p.name for p in results.glob("info_environment-*.json") if p.name not in environments
+    }
     assert skipped == others | {quick}
     assert "quick result: never uploaded" in out
     assert re.search(r"skipped \d+ file\(s\): result of another machine", out)
