@@ -107,6 +107,10 @@ def make_store(folder: Path, n: int, per_machine: int) -> tuple[Path, Path, list
     return bare, folder / "instance", machines, env["environment_id"]
 
 
+def _part_files(instance: Path) -> list[Path]:
+    return list((instance / "aggregate" / "parts").glob("*/*.parquet"))
+
+
 def spread(values: list[float], unit: float = 1e3) -> str:
     v = sorted(x * unit for x in values)
     return f"{statistics.median(v):8.1f} [{v[0]:.1f}-{v[-1]:.1f}]"
@@ -126,13 +130,16 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
             "git_local_timeout": 900,
         }
         t0 = time.monotonic()
-        with ServerProcess(instance, settings, threads=4).start(timeout=1800) as server:
+        server = ServerProcess(instance, settings, threads=4)
+        # start() once, with a long deadline (``with ServerProcess(...)`` starts it too)
+        server.start(timeout=1800)
+        try:
             started = time.monotonic() - t0
             url = server.url
             first = requests.get(url + "/dashboard/data.json", timeout=600)
             assert first.status_code == 200, first.text[:300]
             assert first.json()["results"] == n, first.json()["results"]
-            ingest, visible, cold, warm = [], [], [], []
+            ingest, visible, cold, warm, parts = [], [], [], [], []
             size = 0
             for j in range(args.ingests):
                 doc = result(machines[j % len(machines)], env_id, n + j, "default")
@@ -149,6 +156,7 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                     time.sleep(0.01)
                 visible.append(time.monotonic() - t)
                 ingest.append(agg["seconds"])
+                parts.append(agg["parts"])
                 for k in range(1 + args.requests):
                     t = time.monotonic()
                     response = requests.get(url + "/dashboard/data.json", timeout=60)
@@ -167,14 +175,19 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                 "warm": warm,
                 "bytes": size,
                 "rows": len(data["rows"]),
-                "parts": agg["parts"],
+                "parts": parts,
+                "files": sorted(str(p.relative_to(instance)) for p in _part_files(instance)),
             }
+        finally:
+            server.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--ingests", type=int, default=7)
+    parser.add_argument(
+        "--ingests", type=int, default=20, help="more than 16: a compaction runs meanwhile"
+    )
     parser.add_argument("--requests", type=int, default=5, help="warm requests per ingest")
     parser.add_argument("--per-machine", type=int, default=100)
     args = parser.parse_args()
@@ -185,7 +198,8 @@ def main() -> None:
         out.append(r)
         print(
             f"{n:>7} results: store made in {r['made_s']:.0f} s, server up in "
-            f"{r['start_s']:.0f} s, {r['parts']} live part files; "
+            f"{r['start_s']:.0f} s; live part files {min(r['parts'])}-{max(r['parts'])} "
+            f"over the ingests, {len(r['files'])} on disk at the end; "
             f"data.json {r['bytes'] / 1e6:.2f} MB, {r['rows']} rows",
             flush=True,
         )
