@@ -4,12 +4,12 @@ One clone under one empty HOME (the interpreter reached through a venv link insi
 HOME too, as when a user's own venv lives there), ``COLUMNS=80`` and no
 ``ZARR_BENCHMARKS_*`` setting from outside. In order, each a real subprocess: ``setup``,
 the quickstart's ``run --preset quick`` (tiny, one modality and codec), ``modalities``,
-``codecs``, ``recommend`` (a tiny dataset and an oversized one), two small default-preset
-runs, ``report``, ``upload`` to a real waitress server over a real bare git remote on
-loopback, and ``compare`` of the two runs. The tests below check every command's output
-(exit code, no traceback, no truncated id or name, no home path, lines that fit in 80
-columns), every file written, and that the report keeps this machine's quick results apart
-from the repository's committed reference results.
+``codecs``, ``presets``, ``recommend`` (a tiny dataset and an oversized one), two small
+default-preset runs, ``summary --full``, ``report``, ``upload`` to a real waitress server
+over a real bare git remote on loopback, and ``compare`` of the two runs. The tests below
+check every command's output (exit code, no traceback, no truncated id or name, no home
+path, lines that fit in 80 columns), every file written, and that the report keeps this
+machine's quick results apart from the repository's committed reference results.
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ SMALL_RUN = (
     "--bench",
     r"bench_write\.Write\.(time_write|track_compression_ratio)|bench_read\.Read\.time_read",
 )
-#: user names that are ordinary words (or container defaults): searching output for
-#: them would find "root" in "--root" or "runner" in prose, not a leak
 #: a name asv cut on the left to fit the terminal ("....MemoryBandwidth.track_...")
 CUT_NAME = re.compile(r"(?<![.\w])\.{3,}\w")
+#: user names that are ordinary words (or container defaults): searching output for
+#: them would find "root" in "--root" or "runner" in prose, not a leak
 COMMON_USERS = {"root", "user", "admin", "runner", "ubuntu", "test", "dev", "app", "ci"}
 
 
