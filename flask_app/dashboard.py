@@ -4,7 +4,8 @@ The page (``templates/dashboard/index.html``) loads ``static/dashboard.js`` and
 ``static/dashboard.css`` from this app (no CDN) and fetches ``/dashboard/data.json``.
 That data comes from the store's Parquet parts (:mod:`flask_app.ingest`), queried with
 DuckDB, never by re-reading every stored file: the answer is cached until the set of
-parts changes, and a new contribution adds one part.  Medians and throughput follow the
+parts changes, a new contribution adds one part, and the default view is folded
+incrementally (only the parts newer than the fold are read, see :data:`_FOLDS`).  Medians and throughput follow the
 report's rules (:mod:`zarr_benchmarks.analyse.report.table`: median of the finite
 samples, MB/s = uncompressed array bytes / median seconds / 1e6), so the dashboard and
 ``zarr-benchmarks report`` show the same numbers.
@@ -20,14 +21,17 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import weakref
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from flask_app._request import service
 from flask_app.errors import ApiError
 from flask_app.ingest import REQUEST_BATCH, Ingestor, for_store
+from zarr_benchmarks.share.aggregate import AggregateError, Tables, arrow_tables
+from zarr_benchmarks.share.parts import PartStore, scan_sql
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,7 @@ bp = Blueprint(
 #: most rows ``?rows=all`` returns (newest results first); the rest is in ``db query``
 ALL_ROWS_MAX = 50_000
 _cache_lock = threading.Lock()
-_cache: dict[tuple[int, str], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+_cache: dict[tuple[int, str], tuple[tuple[Any, ...], bytes]] = {}
 
 
 @bp.get("/")
@@ -100,15 +104,21 @@ def data() -> ResponseReturnValue:
     with _cache_lock:
         cached = _cache.get((id(ingestor), mode))
         if cached is not None and cached[0] == key:
-            return jsonify(cached[1])
+            return _json(cached[1])
     payload = build_payload(ingestor, all_rows=mode == "all")
     if left:
         payload["notes"].append(f"{left} stored file(s) are still being added to the dashboard")
     with _cache_lock:
         for k in [k for k in _cache if k[0] != id(ingestor)]:
             del _cache[k]  # one store per app; keep only its newest payloads
-        _cache[(id(ingestor), mode)] = (key, payload)
-    return jsonify(payload)
+        # the serialised body: a cached answer costs no re-encoding of thousands of rows
+        body = current_app.json.dumps(payload).encode()
+        _cache[(id(ingestor), mode)] = (key, body)
+    return _json(body)
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, mimetype="application/json")
 
 
 _MACHINES = (
@@ -116,16 +126,16 @@ _MACHINES = (
     "(PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1)"
 )
 #: the newest result per machine, preset, size and case (a group-by: no window over
-#: every row), then the rows of the cases table with ``latest`` marked
+#: every row), then the rows of the cases table with ``latest`` marked (``?rows=all``)
 _ROWS_SQL = f"""
 WITH {_MACHINES}, pick AS (
   SELECT arg_max(result_id, (timestamp, result_id)) AS result_id, modality, codec, chunks
   FROM c GROUP BY machine_id, preset, size, modality, codec, chunks
 )
 SELECT c.*, pick.result_id IS NOT NULL AS latest, mm.machine_name
-FROM c {{join}} pick USING (result_id, modality, codec, chunks)
+FROM c LEFT JOIN pick USING (result_id, modality, codec, chunks)
 LEFT JOIN mm USING (machine_id)
-{{tail}}
+ORDER BY timestamp DESC, result_id LIMIT {ALL_ROWS_MAX + 1}
 """
 _MACHINES_SQL = f"""
 WITH {_MACHINES}, counts AS (SELECT machine_id, count(*) AS n FROM s GROUP BY 1)
@@ -134,20 +144,120 @@ SELECT counts.machine_id, n, machine_name, cpu_model, cpu_logical_cores,
 FROM counts LEFT JOIN mm USING (machine_id)
 """
 
+#: The default (``latest``) view is folded incrementally, table by table: the folded
+#: rows of a table (``prev``) and its parts newer than the fold (``new``) give the new
+#: fold, so one more contribution costs a query over its own small part and the few
+#: thousand folded rows, not over every stored result.  Each SQL is the same rule as
+#: a query over all the parts (``?rows=all``, ``db query``) would apply.
+_FOLDS = {
+    # newest result per machine, preset, size and case, all of its case row
+    "c": (
+        "SELECT * FROM {new}",
+        """SELECT src.* FROM src JOIN (
+             SELECT arg_max(result_id, (timestamp, result_id)) AS result_id,
+                    modality, codec, chunks
+             FROM src GROUP BY machine_id, preset, size, modality, codec, chunks
+           ) AS pick USING (result_id, modality, codec, chunks)""",
+    ),
+    # results per machine
+    "s": (
+        "SELECT machine_id, count(*) AS n FROM {new} GROUP BY 1",
+        "SELECT machine_id, sum(n)::BIGINT AS n FROM src GROUP BY 1",
+    ),
+    # newest version of each machine document
+    "m": (
+        "SELECT * FROM {new}",
+        "SELECT * FROM src QUALIFY row_number() OVER "
+        "(PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1",
+    ),
+}
+_MACHINES_OF_FOLD = """
+SELECT s.machine_id, n, machine_name, cpu_model, cpu_logical_cores,
+       memory_total_bytes, machine_system, machine_release
+FROM s LEFT JOIN m USING (machine_id)
+"""
+
+
+class _Fold:
+    """The folded rows of the tables of :data:`_FOLDS` for one parts folder."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.hi: dict[str, int] = dict.fromkeys(_FOLDS, 0)
+        self.rows: dict[str, Any] = {}
+
+    def update(self, parts: PartStore) -> None:
+        """Fold the parts written since the last call (all of them the first time)."""
+        import duckdb
+
+        for table, (project, fold) in _FOLDS.items():
+            for attempt in range(3):
+                hi, files, whole = parts.newer(table, self.hi[table])
+                prev = None if whole else self.rows.get(table)
+                if not files and prev is not None:
+                    break
+                con = duckdb.connect(":memory:")
+                try:
+                    if files:
+                        sql = project.format(new=scan_sql(files))
+                    else:  # nothing yet: the table's typed, empty rows
+                        con.register("empty", arrow_tables(Tables())[table])
+                        sql = project.format(new="empty")
+                    if prev is not None:
+                        con.register("prev", prev)
+                        sql = f"SELECT * FROM prev UNION ALL BY NAME ({sql})"
+                    con.execute(f"CREATE TEMP VIEW src AS {sql}")
+                    self.rows[table] = con.sql(fold).to_arrow_table()
+                    self.hi[table] = hi
+                    break
+                except duckdb.IOException:  # a part was compacted away: list again
+                    if attempt == 2:
+                        raise
+                finally:
+                    con.close()
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        try:
+            for table, rows in self.rows.items():
+                con.register(table, rows)
+            cursor = con.execute(sql)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+        finally:
+            con.close()
+
+
+_folds: weakref.WeakKeyDictionary[PartStore, _Fold] = weakref.WeakKeyDictionary()
+
+
+def _latest(parts: PartStore) -> tuple[list[str], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Columns and rows of the newest cases, and the machine rows, from the fold."""
+    with _cache_lock:
+        fold = _folds.setdefault(parts, _Fold())
+    with fold.lock:
+        fold.update(parts)
+        columns, rows = fold.query("SELECT *, true AS latest FROM c")
+        _, machines = fold.query(_MACHINES_OF_FOLD)
+    return columns, rows, machines
+
 
 def build_payload(ingestor: Ingestor, *, all_rows: bool = False) -> dict[str, Any]:
     """Build the ``data.json`` document from the parts' cases and results tables."""
+    import duckdb
+
     from zarr_benchmarks.analyse.report.table import FALLBACK_SIZE, array_nbytes
 
     parts = ingestor.parts
     if all_rows:
-        sql = _ROWS_SQL.format(
-            join="LEFT JOIN",
-            tail=f"ORDER BY timestamp DESC, result_id LIMIT {ALL_ROWS_MAX + 1}",
-        )
+        columns, records = parts.query(_ROWS_SQL)
+        _, machine_records = parts.query(_MACHINES_SQL)
     else:
-        sql = _ROWS_SQL.format(join="JOIN", tail="")
-    columns, records = parts.query(sql)
+        try:
+            columns, records, machine_records = _latest(parts)
+        except duckdb.Error as exc:
+            raise AggregateError(f"{parts.root}: cannot read the parts: {exc}") from None
     notes = sorted(ingestor.notes.values())
     truncated = all_rows and len(records) > ALL_ROWS_MAX
     if truncated:
@@ -156,7 +266,6 @@ def build_payload(ingestor: Ingestor, *, all_rows: bool = False) -> dict[str, An
             f"only the newest {ALL_ROWS_MAX} rows are shown; query the rest with "
             "`zarr-benchmarks db query --db <instance>/aggregate/parts`"
         )
-    _, machine_records = parts.query(_MACHINES_SQL)
     names = {mid: name or f"machine {str(mid)[:8]}" for mid, _, name, *_ in machine_records}
     missing = sorted(str(mid)[:8] for mid, _, name, *_ in machine_records if name is None)
     if missing:

@@ -68,3 +68,61 @@ def test_one_more_contribution_adds_one_part_and_the_dashboard_reads_the_parts(t
         assert shown == {sha256_id(d) for d in [*docs, one_more]}
         assert {r["machine"] for r in data["rows"]} == {"BraveOtter"}
         assert {(r["preset"], r["size"]) for r in data["rows"]} == {("default", "small")}
+
+
+def _latest_two_ways(store: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], Any]:
+    """The default view (folded incrementally) and the latest rows of ``?rows=all``
+    (one query over every part)."""
+    from types import SimpleNamespace
+
+    from flask_app.dashboard import build_payload
+
+    ingestor = SimpleNamespace(parts=store, notes={})
+    folded = build_payload(ingestor)  # type: ignore[arg-type]
+    full = build_payload(ingestor, all_rows=True)  # type: ignore[arg-type]
+
+    def key(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+        return sorted((r["result_id"], r["modality"], r["codec"], r["machine"]) for r in rows)
+
+    assert folded["machines"] == full["machines"]
+    return key(folded["rows"]), key([r for r in full["rows"] if r["latest"]]), folded
+
+
+def test_the_incrementally_folded_view_equals_a_query_over_every_part(tmp_path):
+    """New results replace older ones, a compaction merges folded with new parts, a
+    machine is renamed: the default view stays what a query over all parts gives."""
+    from zarr_benchmarks.share.aggregate import Tables
+    from zarr_benchmarks.share.parts import PartStore
+
+    store = PartStore(tmp_path / "parts", fanout=4)
+
+    def add(*docs: dict[str, Any], seq: int = 0) -> None:
+        tables = Tables()
+        for doc in docs:
+            assert tables.add(doc["kind"], doc, "test", seq=seq)
+        store.append(tables)
+
+    folded, full, data = _latest_two_ways(store)  # nothing yet
+    assert folded == full == [] and data["results"] == 0
+    a = samples.machine_document(name="BraveOtter")
+    b = samples.machine_document(name="CalmHeron")
+    add(a, b, seq=1)
+    for i in range(3):  # three parts, folded one at a time
+        stamp = f"2026-01-0{i + 1}-00-00-00"
+        add(samples.result_document(a["machine_id"], timestamp=stamp, seed=i))
+        folded, full, data = _latest_two_ways(store)
+        assert folded == full
+    newest = samples.result_document(a["machine_id"], timestamp="2026-03-01-00-00-00", seed=9)
+    add(newest, samples.result_document(b["machine_id"], timestamp="2026-01-01-00-00-00"))
+    assert store.compact() > 0  # merges parts already folded with the newest one
+    folded, full, data = _latest_two_ways(store)
+    assert folded == full
+    mine = {r[0] for r in folded if r[3] == "BraveOtter"}
+    assert mine == {sha256_id(newest)}  # the older results of the machine are replaced
+    assert {m["name"]: m["results"] for m in data["machines"]} == {
+        "BraveOtter": 4,
+        "CalmHeron": 1,
+    }
+    add({**b, "name": "QuietLynx"}, seq=2)  # a newer version of a machine document
+    folded, full, data = _latest_two_ways(store)
+    assert folded == full and {r[3] for r in folded} == {"BraveOtter", "QuietLynx"}

@@ -205,3 +205,19 @@ def test_an_empty_store_answers_queries_with_the_full_schema(tmp_path):
     store = PartStore(tmp_path / "nothing-yet")
     columns, rows = store.query("SELECT * FROM results")
     assert rows == [] and {"result_id", "machine_name", "size", "params", "value"} <= set(columns)
+
+
+def test_newer_lists_only_parts_above_a_number_and_says_when_to_start_over(tmp_path):
+    store = PartStore(tmp_path / "parts", fanout=4)
+    machine = _machine(store)  # sequence number 1
+    _add_results(store, 2, machine)  # 2, 3
+    hi, files, whole = store.newer("r", 0)
+    assert (hi, [(f.lo, f.hi) for f in files], whole) == (3, [(2, 2), (3, 3)], False)
+    _add_results(store, 2, machine, start=2)  # 4, 5
+    hi, files, whole = store.newer("r", 3)
+    assert (hi, [(f.lo, f.hi) for f in files], whole) == (5, [(4, 4), (5, 5)], False)
+    assert store.newer("r", 5) == (5, [], False)
+    store.compact("r")  # 2-5 merged: a file holding numbers below and above 3
+    hi, files, whole = store.newer("r", 3)
+    assert (hi, [(f.lo, f.hi) for f in files], whole) == (5, [(2, 5)], True)
+    assert store.newer("r", 9)[2]  # folded past what is there: start over

@@ -47,7 +47,7 @@ from zarr_benchmarks.share.aggregate import (
     write_parquet_atomically,
 )
 
-__all__ = ["PartFile", "PartStore"]
+__all__ = ["PartFile", "PartStore", "scan_sql"]
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,22 @@ class PartStore:
             out = [f for f in out if f.span > 1 or _marked(f, marks)]
         return out
 
+    def newer(self, table: str, after: int) -> tuple[int, list[PartFile], bool]:
+        """The live files of ``table`` holding sequence numbers above ``after``.
+
+        For folding the parts incrementally (a reader that has folded every number up
+        to ``after`` reads only these).  Returns ``(hi, files, whole)``: ``hi`` the
+        highest number now live; ``whole`` is True when a live file holds numbers on
+        both sides of ``after`` (a compaction merged folded and new parts) or nothing
+        above ``after`` is live any more (files were removed): then ``files`` are all the
+        live files and the reader starts over from them.
+        """
+        live = self.live(table)
+        hi = max((f.hi for f in live), default=0)
+        if hi < after or any(f.lo <= after < f.hi for f in live):
+            return hi, live, True
+        return max(hi, after), [f for f in live if f.lo > after], False
+
     def signature(self) -> tuple[str, ...]:
         """Names of the live files of every table: changes whenever the rows do."""
         return tuple(f"{t}/{f.path.name}" for t in TABLES for f in self.live(t))
@@ -191,7 +207,7 @@ class PartStore:
                     dest = self.root / name / _name(run[0].lo, run[-1].hi)
                     con = duckdb.connect(":memory:")
                     try:
-                        write_parquet_atomically(con, f"SELECT * FROM {_scan(run)}", dest)
+                        write_parquet_atomically(con, f"SELECT * FROM {scan_sql(run)}", dest)
                     finally:
                         con.close()
                     for f in run:
@@ -237,7 +253,7 @@ class PartStore:
         for table in TABLES:
             live = self.live(table)
             if live:
-                con.execute(f"CREATE VIEW {table} AS SELECT * FROM {_scan(live)}")
+                con.execute(f"CREATE VIEW {table} AS SELECT * FROM {scan_sql(live)}")
             else:
                 con.register(f"_empty_{table}", empty[table])
                 con.execute(f"CREATE VIEW {table} AS SELECT * FROM _empty_{table}")
@@ -292,6 +308,7 @@ def _marked(f: PartFile, marks: list[PartFile]) -> bool:
     return any(m.lo <= f.lo <= m.hi for m in marks)
 
 
-def _scan(files: Iterable[PartFile]) -> str:
+def scan_sql(files: Iterable[PartFile]) -> str:
+    """DuckDB's ``read_parquet`` of ``files`` (columns matched by name)."""
     paths = ", ".join("'" + str(f.path).replace("'", "''") + "'" for f in files)
     return f"read_parquet([{paths}], union_by_name = true)"
