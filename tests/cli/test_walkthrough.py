@@ -172,11 +172,19 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Walk:
     cli("run B", *SMALL_RUN)
     cli("summary --full", "summary", "--full")  # the run summary's "full table" hint
     cli("report", "report")
-    server = ServerProcess(base / "instance", {"remote": str(bare)})
-    with server:
-        cli("upload", "upload", "--url", server.url)
-        expected = {f"results/info_machine-{machine_id}.json"}
-        held = _wait_for_remote(bare, expected, runs["run A"] + runs["run B"])
+    log_path = base / "server.log"
+    with log_path.open("wb") as log:
+        server = ServerProcess(base / "instance", {"remote": str(bare)}, log=log)
+        try:
+            server.start()
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}; its log:\n{log_path.read_text(errors='replace')[-3000:]}")
+        try:
+            cli("upload", "upload", "--url", server.url)
+            expected = {f"results/info_machine-{machine_id}.json"}
+            held = _wait_for_remote(bare, expected, runs["run A"] + runs["run B"])
+        finally:
+            server.stop()
     assert held, f"the bare remote holds {remote_files(bare)}"
     (a,) = runs["run A"]
     (b,) = runs["run B"]
