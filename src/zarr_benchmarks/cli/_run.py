@@ -144,12 +144,60 @@ def _goal_figure(best: Any) -> str:
     return f"{ratio}, {w}/{r} MB/s"
 
 
+def _best_table(bests: list[Any], width: int) -> Table:
+    """The best codec per goal: one row each; below 100 columns the modality heads its
+    rows and the chunks sit under the codec, so ids and figures never wrap."""
+    from zarr_benchmarks.analyse.report.recommend import GOAL_TITLES
+
+    narrow = width < 100
+    table = Table(
+        title="Best codec per goal found in this run",
+        title_justify="left",
+        caption="balanced: the best ratio x write x read (each relative to the best); "
+        "measured: ratio, write/read MB/s",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    if not narrow:
+        table.add_column("modality", no_wrap=True)
+    table.add_column("goal", no_wrap=True)
+    table.add_column("codec" if not narrow else "codec / chunks", no_wrap=True)
+    if not narrow:
+        table.add_column("chunks", no_wrap=True)
+    table.add_column("measured", no_wrap=True)
+    for i, b in enumerate(bests):
+        first = i == 0 or bests[i - 1].modality != b.modality
+        last = i + 1 == len(bests) or bests[i + 1].modality != b.modality
+        if narrow:
+            if first:
+                table.add_row(Text(b.modality, style="bold"), "", "")
+            table.add_row(
+                GOAL_TITLES[b.goal],
+                Text.assemble(b.codec, "\n", (b.chunks, "dim")),
+                _goal_figure(b),
+                end_section=last,
+            )
+        else:
+            table.add_row(
+                b.modality if first else "",
+                GOAL_TITLES[b.goal],
+                b.codec,
+                b.chunks,
+                _goal_figure(b),
+                end_section=last,
+            )
+    return table
+
+
 def first_run_summary(
     documents: list[dict[str, Any]],
     machine: Mapping[str, Any],
     preset: str,
     size: str | None,
     folder: str | None = None,
+    width: int | None = None,
 ) -> list[RenderableType]:
     """What a run measured, the best codec per goal it found and what to run next.
 
@@ -164,8 +212,10 @@ def first_run_summary(
     folder
         The results folder, as shown to the user, when it is not ``results``
         (for the ``summary`` hint).
+    width
+        The terminal width the table is laid out for (default: the console's).
     """
-    from zarr_benchmarks.analyse.report.recommend import GOAL_TITLES, best_per_goal
+    from zarr_benchmarks.analyse.report.recommend import best_per_goal
     from zarr_benchmarks.analyse.report.table import records_from_documents
 
     rs = records_from_documents(
@@ -195,32 +245,7 @@ def first_run_summary(
         )
     bests = best_per_goal(rs.records)
     if bests:
-        table = Table(
-            title="Best codec per goal found in this run",
-            title_justify="left",
-            caption="balanced: the best ratio x write x read (each relative to the best); "
-            "measured: ratio, write/read MB/s",
-            caption_justify="left",
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            pad_edge=False,
-        )
-        table.add_column("modality", no_wrap=True)
-        table.add_column("goal", no_wrap=True)
-        table.add_column("codec", no_wrap=True)
-        table.add_column("chunks", no_wrap=True)
-        table.add_column("measured")
-        for i, b in enumerate(bests):
-            last = i + 1 == len(bests) or bests[i + 1].modality != b.modality
-            table.add_row(
-                b.modality if i == 0 or bests[i - 1].modality != b.modality else "",
-                GOAL_TITLES[b.goal],
-                b.codec,
-                b.chunks,
-                _goal_figure(b),
-                end_section=last,
-            )
-        out.append(table)
+        out.append(_best_table(bests, width or console.width))
     else:
         out.append(Text("No write/read/ratio measurements to rank codecs by in this run."))
     full = "zarr-benchmarks summary --full" + (f" {folder}" if folder else "")
