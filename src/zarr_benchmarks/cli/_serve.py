@@ -25,12 +25,12 @@ def register(app: typer.Typer) -> None:
         ] = 16,
         instance_dir: Annotated[
             Path | None,
-            typer.Option(help="Instance folder (env ZARR_BENCHMARKS_INSTANCE_DIR)."),
+            typer.Option(help="Instance folder (setting INSTANCE_DIR)."),
         ] = None,
         remote: Annotated[
             str | None,
             typer.Option(
-                help="Results repository URL (env ZARR_BENCHMARKS_REMOTE); "
+                help="Results repository URL (setting REMOTE); "
                 "default: an embedded bare repository in the instance folder."
             ),
         ] = None,
@@ -41,7 +41,11 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--dev", help="Use Flask's development server instead.")
         ] = False,
     ) -> None:
-        """Serve the contribution API (POST /contribute, /results, /docs, jobs)."""
+        """Serve the contribution API (POST /contribute, /results, /docs, jobs).
+
+        Every setting is also an environment variable ZARR_BENCHMARKS_<SETTING>, e.g.
+        ZARR_BENCHMARKS_INSTANCE_DIR (all of them: docs/service.md).
+        """
         from flask_app import ConfigError, create_app
         from flask_app.store import StoreError
 
