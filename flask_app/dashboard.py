@@ -5,9 +5,10 @@ The page (``templates/dashboard/index.html``) loads ``static/dashboard.js`` and
 That data comes from the store's Parquet parts (:mod:`flask_app.ingest`), queried with
 DuckDB, never by re-reading every stored file: the answer is cached until the set of
 parts changes, a new contribution adds one part, and the default view is folded
-incrementally (only the parts newer than the fold are read, see :data:`_FOLDS`).  Medians and throughput follow the
-report's rules (:mod:`zarr_benchmarks.analyse.report.table`: median of the finite
-samples, MB/s = uncompressed array bytes / median seconds / 1e6), so the dashboard and
+incrementally (only the parts newer than the fold are read, see :data:`_FOLDS`).
+Medians and throughput follow the report's rules
+(:mod:`zarr_benchmarks.analyse.report.table`: median of the finite samples, MB/s =
+uncompressed array bytes / median seconds / 1e6), so the dashboard and
 ``zarr-benchmarks report`` show the same numbers.
 
 Rows carry the preset and the array ``size``; "newest" is per machine, preset, size
@@ -97,7 +98,7 @@ def data() -> ResponseReturnValue:
             503, "the dashboard needs duckdb and pyarrow (pip install 'zarr-benchmarks[db]')"
         ) from None
     ingestor = for_store(service().store)
-    left = ingestor.catch_up(limit=REQUEST_BATCH)  # e.g. spooled, not yet committed
+    left = ingestor.catch_up_for_request(REQUEST_BATCH)  # e.g. spooled, not yet committed
     if left:
         ingestor.catch_up_in_background()
     key = (ingestor.parts.signature(), tuple(sorted(ingestor.notes.values())), left)

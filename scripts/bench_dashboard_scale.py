@@ -8,7 +8,8 @@ For each store size N it
    ``quick`` preset, i.e. array size tiny, the rest ``default``/small) into a git
    repository with the store's own file names, and pushes it to a bare remote;
 2. builds the Parquet parts of those N results in bulk (the same conversion the
-   service's ingest uses), as a service that had ingested them would have them;
+   service's ingest uses, ``CATCH_UP_BATCH`` documents a part, then compacted), as a
+   service that caught up on the store would have them;
 3. starts the real service (``zarr-benchmarks serve``, waitress, loopback) on that
    remote, and then ``--ingests`` times: POSTs one more result, waits until ``/health``
    says the parts hold it, and records the writer's ingest time for it (``aggregate.
@@ -42,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask_app import samples  # noqa: E402
 from flask_app.documents import derive  # noqa: E402
+from flask_app.ingest import CATCH_UP_BATCH  # noqa: E402
 from flask_app.testing import ServerProcess  # noqa: E402
 from zarr_benchmarks.share.aggregate import Tables  # noqa: E402
 from zarr_benchmarks.share.parts import PartStore  # noqa: E402
@@ -94,7 +96,7 @@ def make_store(folder: Path, n: int, per_machine: int) -> tuple[Path, Path, list
         kind, _, rel = derive(doc)
         (seed / rel).write_text(json.dumps(doc), encoding="utf-8")
         tables.add(kind, doc, rel, seq=j)
-        if len(tables.r) >= 100_000:
+        if (j + 1) % CATCH_UP_BATCH == 0:  # parts as the service's catch-up writes them
             parts.append(tables)
             tables = Tables()
     parts.append(tables)

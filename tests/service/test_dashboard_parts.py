@@ -126,3 +126,40 @@ def test_the_incrementally_folded_view_equals_a_query_over_every_part(tmp_path):
     add({**b, "name": "QuietLynx"}, seq=2)  # a newer version of a machine document
     folded, full, data = _latest_two_ways(store)
     assert folded == full and {r[3] for r in folded} == {"BraveOtter", "QuietLynx"}
+
+
+def test_a_request_ingests_what_the_index_gained_and_rescans_replaced_entries(
+    tmp_path, monkeypatch
+):
+    """The request path skips its pass over the index only while nothing can be missing:
+    an entry added (the index grew) is ingested by the next request at once, one
+    replaced in place (same size) once RESCAN_S has passed."""
+    from flask_app import ingest
+    from flask_app.documents import Entry
+    from flask_app.index import Index
+
+    docs: dict[tuple[str, str], dict[str, Any]] = {}
+    index = Index(tmp_path, redact=str)
+
+    def put(doc: dict[str, Any], sha: str) -> None:
+        kind = doc["kind"]
+        ident = doc["machine_id"] if kind == "machine" else sha256_id(doc)
+        docs[(kind, ident)] = doc
+        index.files[(kind, ident)] = Entry(kind, ident, f"results/{ident}.json", sha, "pending")
+
+    machine = samples.machine_document(name="BraveOtter")
+    put(machine, "a" * 64)
+    put(samples.result_document(machine["machine_id"]), "b" * 64)
+    ingestor = ingest.Ingestor(tmp_path / "parts", index, lambda e: docs[e.key])
+    assert ingestor.catch_up_for_request(10) == 0
+    assert len(ingestor.parts.result_ids()) == 1
+
+    put(samples.result_document(machine["machine_id"], timestamp="2026-02-01-00-00-00"), "c" * 64)
+    assert ingestor.catch_up_for_request(10) == 0
+    assert len(ingestor.parts.result_ids()) == 2  # the index grew: scanned at once
+
+    put({**machine, "name": "QuietLynx"}, "d" * 64)  # same key, other content
+    monkeypatch.setattr(ingest, "RESCAN_S", 0.0)
+    assert ingestor.catch_up_for_request(10) == 0
+    names = ingestor.parts.query("SELECT DISTINCT machine_name FROM results")[1]
+    assert names == [("QuietLynx",)]
