@@ -102,6 +102,7 @@ def create_app(config: Mapping[str, Any] | ServiceConfig | None = None) -> Flask
     except Exception:
         store.stop()
         raise
+    dashboard.warm_up(store)
     _live.add(service)
     return app
 

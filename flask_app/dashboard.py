@@ -244,6 +244,29 @@ def _latest(parts: PartStore) -> tuple[list[str], list[tuple[Any, ...]], list[tu
     return columns, rows, machines
 
 
+def warm_up(store: Any) -> threading.Thread | None:
+    """Fold the store's parts in a background thread, so the first ``data.json`` after a
+    start reads only what came since (at 100,000 results the whole fold takes ~1.4 s).
+
+    Returns the thread, or None when the dashboard's libraries are not installed.
+    """
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return None
+
+    def fold() -> None:
+        try:
+            _latest(for_store(store).parts)
+        except Exception as exc:  # the first request folds (and reports) instead
+            log.info("dashboard warm-up skipped: %s", exc)
+
+    thread = threading.Thread(target=fold, name="dashboard-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_payload(ingestor: Ingestor, *, all_rows: bool = False) -> dict[str, Any]:
     """Build the ``data.json`` document from the parts' cases and results tables."""
     import duckdb
