@@ -102,7 +102,7 @@ def create_app(config: Mapping[str, Any] | ServiceConfig | None = None) -> Flask
     except Exception:
         store.stop()
         raise
-    dashboard.warm_up(store)
+    dashboard.warm_up(app, store)
     _live.add(service)
     return app
 

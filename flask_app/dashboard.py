@@ -25,7 +25,7 @@ import threading
 import weakref
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from flask_app._request import service
@@ -97,7 +97,12 @@ def data() -> ResponseReturnValue:
         raise ApiError(
             503, "the dashboard needs duckdb and pyarrow (pip install 'zarr-benchmarks[db]')"
         ) from None
-    ingestor = for_store(service().store)
+    return _json(_answer(for_store(service().store), mode))
+
+
+def _answer(ingestor: Ingestor, mode: str) -> bytes:
+    """The serialised ``data.json`` body for ``mode``, from the cache while the parts are
+    unchanged (needs an app context: the app's JSON provider encodes it)."""
     left = ingestor.catch_up_for_request(REQUEST_BATCH)  # e.g. spooled, not yet committed
     if left:
         ingestor.catch_up_in_background()
@@ -105,7 +110,7 @@ def data() -> ResponseReturnValue:
     with _cache_lock:
         cached = _cache.get((id(ingestor), mode))
         if cached is not None and cached[0] == key:
-            return _json(cached[1])
+            return cached[1]
     payload = build_payload(ingestor, all_rows=mode == "all")
     if left:
         payload["notes"].append(f"{left} stored file(s) are still being added to the dashboard")
@@ -115,7 +120,7 @@ def data() -> ResponseReturnValue:
         # the serialised body: a cached answer costs no re-encoding of thousands of rows
         body = current_app.json.dumps(payload).encode()
         _cache[(id(ingestor), mode)] = (key, body)
-    return _json(body)
+    return body
 
 
 def _json(body: bytes) -> Response:
@@ -244,9 +249,10 @@ def _latest(parts: PartStore) -> tuple[list[str], list[tuple[Any, ...]], list[tu
     return columns, rows, machines
 
 
-def warm_up(store: Any) -> threading.Thread | None:
-    """Fold the store's parts in a background thread, so the first ``data.json`` after a
-    start reads only what came since (at 100,000 results the whole fold takes ~1.4 s).
+def warm_up(app: Flask, store: Any) -> threading.Thread | None:
+    """Build the default ``data.json`` answer in a background thread, so the first
+    request after a start is served from the cache (at 100,000 results folding every
+    part and building the answer takes about a second).
 
     Returns the thread, or None when the dashboard's libraries are not installed.
     """
@@ -256,13 +262,14 @@ def warm_up(store: Any) -> threading.Thread | None:
     except ImportError:
         return None
 
-    def fold() -> None:
+    def build() -> None:
         try:
-            _latest(for_store(store).parts)
-        except Exception as exc:  # the first request folds (and reports) instead
+            with app.app_context():
+                _answer(for_store(store), "latest")
+        except Exception as exc:  # the first request builds (and reports) instead
             log.info("dashboard warm-up skipped: %s", exc)
 
-    thread = threading.Thread(target=fold, name="dashboard-warm-up", daemon=True)
+    thread = threading.Thread(target=build, name="dashboard-warm-up", daemon=True)
     thread.start()
     return thread
 
