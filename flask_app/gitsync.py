@@ -212,7 +212,9 @@ class GitClone:
         """
         limit = self.config.git_local_timeout if timeout is None else timeout
         proc = subprocess.Popen(
-            ["git", *args],
+            # gc.autoDetach=false: git's automatic gc after a commit would otherwise leave
+            # its process group and outlive both the timeout and the service
+            ["git", "-c", "gc.autoDetach=false", *args],
             cwd=cwd or self.worktree,
             env=self.child_env(),
             stdin=subprocess.DEVNULL,
