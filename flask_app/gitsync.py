@@ -273,6 +273,10 @@ class GitClone:
         branch = self.config.branch
         if self.config.embedded_remote and not (self.bare / "HEAD").exists():
             self.run("init", "-q", "--bare", "-b", branch, str(self.bare), cwd=self.instance)
+        if self.config.embedded_remote:
+            # the remote's gc after a push runs in receive-pack, which does not see our
+            # `-c` settings: in the foreground it stays inside the push and its timeout
+            self.run("config", "gc.autoDetach", "false", cwd=self.bare)
         reachable = True
         if not (self.worktree / ".git").exists():
             if self.worktree.exists():

@@ -58,7 +58,10 @@ GIT_ENV = {
 
 def git(cwd: Path, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | GIT_ENV
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+    # no automatic gc: a detached repack of the 100,000-file store would run beside (and
+    # skew) the measurements
+    cmd = ["git", "-c", "gc.auto=0", *args]
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
 
 
 def result(machine_id: str, env_id: str, i: int, preset: str) -> dict[str, Any]:
@@ -106,6 +109,8 @@ def make_store(folder: Path, n: int, per_machine: int) -> tuple[Path, Path, list
     git(seed, "commit", "-q", "-m", f"{n} synthetic results")
     bare = folder / "remote.git"
     git(folder, "clone", "-q", "--bare", str(seed), str(bare))
+    # a hosted remote collects garbage on its own schedule, not detached beside the bench
+    git(bare, "config", "receive.autoGc", "false")
     return bare, folder / "instance", machines, env["environment_id"]
 
 
@@ -124,7 +129,8 @@ def _left_running(folder: str) -> list[str]:
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             if os.readlink(proc / "cwd").startswith(folder):
-                found.append(f"{proc.name}: {(proc / 'cmdline').read_bytes()[:80]!r}")
+                cwd = os.readlink(proc / "cwd")[len(folder) :]
+                found.append(f"{proc.name} in {cwd}: {(proc / 'cmdline').read_bytes()[:60]!r}")
         except OSError:
             continue
     return found

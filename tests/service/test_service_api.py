@@ -371,6 +371,8 @@ def test_embedded_remote_by_default(tmp_path):
         assert (embedded / "HEAD").is_file()
         assert f"results/info_environment-{doc['environment_id']}.json" in remote_files(embedded)
         assert client.get("/health").get_json()["store"]["remote"] == "embedded"
+        # its gc after a push stays in the push (a detached one outlives the service)
+        assert git(embedded, "config", "gc.autoDetach").strip() == "false"
     finally:
         shutdown(app)
 
