@@ -37,6 +37,7 @@ from zarr_benchmarks.analyse.compare import (
     CompareInputError,
     Entry,
     Row,
+    WidthLayout,
     entries_from_docs,
     format_params,
     format_value,
@@ -334,7 +335,7 @@ def _trend_lines(s: Series, width: int) -> list[str]:
 _MACHINE_CHARS = 12
 
 
-class HistoryView:
+class HistoryView(WidthLayout):
     """A history laid out for the console it is printed on: one table when it holds
     every id whole (at least :data:`WIDE_MIN_COLUMNS` columns), otherwise a block per
     series; trends break only between points."""
@@ -406,11 +407,7 @@ class HistoryView:
 
         h = self.h
         if self.shown:
-            wide = self._wide(options.max_width)
-            if wide is not None:
-                yield wide
-            else:
-                yield from self._compact(options.max_width)
+            yield from self.layout(options.max_width)
         n_flagged = sum(len(s.flagged) for s in h.series)
         for note in h.notes:
             yield Text(note, style="italic")

@@ -57,6 +57,7 @@ from zarr_benchmarks.analyse.compare._judge import (
 from zarr_benchmarks.analyse.compare._render import (
     WIDE_MIN_COLUMNS,
     ComparisonView,
+    WidthLayout,
     format_value,
     label_lines,
     label_tokens,
@@ -85,6 +86,7 @@ __all__ = [
     "Entry",
     "References",
     "Row",
+    "WidthLayout",
     "compare_docs",
     "compare_entries",
     "compare_paths",

@@ -198,7 +198,26 @@ _STYLES = {
 _HEADERS = ("Benchmark", "Base", "New", "NEW/BASE [interval]", "Threshold", "Result")
 
 
-class ComparisonView:
+class WidthLayout:
+    """A view laid out when printed: :meth:`_wide` gives one table if it fits the
+    console (else None), :meth:`_compact` the narrow form (a block per item)."""
+
+    def _wide(self, width: int) -> Any | None:
+        raise NotImplementedError
+
+    def _compact(self, width: int) -> list[Any]:
+        raise NotImplementedError
+
+    def layout(self, width: int) -> Any:
+        """The table when it fits ``width`` columns, else the compact blocks."""
+        wide = self._wide(width)
+        if wide is not None:
+            yield wide
+        else:
+            yield from self._compact(width)
+
+
+class ComparisonView(WidthLayout):
     """A comparison laid out for the console it is printed on.
 
     Wide enough (at least :data:`WIDE_MIN_COLUMNS` and room for the longest id): one
@@ -277,11 +296,7 @@ class ComparisonView:
 
         comp = self.comp
         if self.shown:
-            wide = self._wide(options.max_width)
-            if wide is not None:
-                yield wide
-            else:
-                yield from self._compact(options.max_width)
+            yield from self.layout(options.max_width)
         hidden = len(comp.rows) - len(self.shown)
         if hidden:
             yield Text(f"{hidden} unchanged/reference rows hidden (--all shows them)", style="dim")
