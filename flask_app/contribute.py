@@ -49,10 +49,11 @@ def contribute() -> ResponseReturnValue:
       - name: wait
         in: query
         required: false
+        allowEmptyValue: true
         description: >
           Wait up to this many seconds (max 30, `ZARR_BENCHMARKS_WAIT_MAX`) for the push;
-          201 if it happened.  When `ZARR_BENCHMARKS_WAIT_SLOTS` requests are already
-          waiting, the answer is 202 at once with a `note` saying so.
+          201 if it happened; empty or absent: no wait.  When `ZARR_BENCHMARKS_WAIT_SLOTS`
+          requests are already waiting, the answer is 202 at once with a `note` saying so.
         schema: {type: number, minimum: 0, maximum: 30}
     requestBody:
       required: true
