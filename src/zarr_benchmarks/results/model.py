@@ -13,8 +13,10 @@ memory (:mod:`zarr_benchmarks.results.reduce`), with their run record when there
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Iterator, Mapping
+import statistics
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ __all__ = [
     "read_folder",
     "read_result",
     "read_results",
+    "summary_value",
 ]
 
 #: asv's own files in its results tree that are not results
@@ -50,6 +53,22 @@ MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 class ResultInputError(ValueError):
     """A result file or folder that cannot be used; the message names it and the field."""
+
+
+def summary_value(samples: Iterable[Any], value: Any) -> float | None:
+    """One figure of a benchmark result, by the report's rule: the median of its finite
+    samples, else its own value if finite, else None (the dashboard and the aggregate's
+    case table follow the same rule, so all show the same numbers)."""
+    finite = [float(s) for s in samples if _is_number(s) and math.isfinite(s)]
+    if finite:
+        return float(statistics.median(finite))
+    if _is_number(value) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,8 @@ Examples
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
-import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from zarr_benchmarks._jsonio import atomic_output, canonical_dumps, sha256_id
-from zarr_benchmarks.results.model import ResultDoc, ResultInputError, read_folder
+from zarr_benchmarks.results.model import ResultDoc, ResultInputError, read_folder, summary_value
 from zarr_benchmarks.suite.presets import PRESETS
 
 __all__ = [
@@ -159,22 +157,14 @@ def size_of(doc: Mapping[str, Any]) -> str | None:
     return matrix.size if matrix is not None else None
 
 
-def result_rows(doc: Mapping[str, Any], source: str = "result") -> tuple[list[dict[str, Any]], str]:
-    """The ``r`` rows of one result document, or ``([], why)`` when it is left out.
-
-    A result is left out when a sample or value cannot be converted to a float
-    (:meth:`ResultDoc.number_problems`) or any number (e.g. a parameter) does not fit a
-    64-bit integer column.
-    """
-    result = ResultDoc(source, doc)
-    problems = result.number_problems()
-    if problems:
-        return [], f"{problems[0]}; the result is left out"
+def result_base(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a result every one of its rows carries (``result_id`` is the
+    document's content hash: computed once here for the ``r``, ``s`` and ``c`` rows)."""
     try:
         stamp = datetime.strptime(str(doc.get("timestamp")), "%Y-%m-%d-%H-%M-%S")
     except ValueError:
         stamp = None
-    base: dict[str, Any] = {
+    return {
         "result_id": sha256_id(doc),
         "timestamp": stamp,
         "commit_hash": doc.get("commit_hash"),
@@ -185,6 +175,21 @@ def result_rows(doc: Mapping[str, Any], source: str = "result") -> tuple[list[di
         "machine_id": doc.get("machine_id"),
         "environment_id": doc.get("environment_id"),
     }
+
+
+def result_rows(
+    doc: Mapping[str, Any], base: Mapping[str, Any], source: str = "result"
+) -> tuple[list[dict[str, Any]], str]:
+    """The ``r`` rows of one result document, or ``([], why)`` when it is left out.
+
+    A result is left out when a sample or value cannot be converted to a float
+    (:meth:`ResultDoc.number_problems`) or any number (e.g. a parameter) does not fit a
+    64-bit integer column.  ``base`` is :func:`result_base` of ``doc``.
+    """
+    result = ResultDoc(source, doc)
+    problems = result.number_problems()
+    if problems:
+        return [], f"{problems[0]}; the result is left out"
     rows: list[dict[str, Any]] = []
     for entry in sorted(result.entries(), key=lambda e: e.benchmark):
         row = dict(base)
@@ -214,16 +219,6 @@ def result_rows(doc: Mapping[str, Any], source: str = "result") -> tuple[list[di
         else:
             rows.append({**row, "sample_index": None, "value": None})
     return rows, ""
-
-
-def _median(samples: list[float], value: Any) -> float | None:
-    """The report's rule: median of the finite samples, else the finite value."""
-    finite = [x for x in samples if x is not None and math.isfinite(x)]
-    if finite:
-        return float(statistics.median(finite))
-    if isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
 
 
 def case_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -258,7 +253,7 @@ def case_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             },
         )
         ok = row["status"] == "ok"
-        value = _median(samples.get(key, []), row["result_value"]) if ok else None
+        value = summary_value(samples.get(key, []), row["result_value"]) if ok else None
         out[CASE_BENCHMARKS[row["benchmark"]]] = value
         out["failed"] = out["failed"] or row["status"] == "failed"
     return list(cases.values())
@@ -318,11 +313,12 @@ class Tables:
     def add(self, kind: str, doc: Mapping[str, Any], source: str, seq: int = 0) -> bool:
         """Convert one document of ``kind``; False (and a note) when it is left out."""
         if kind == "result":
-            rows, why = result_rows(doc, source)
+            base = result_base(doc)
+            rows, why = result_rows(doc, base, source)
             if not why:
                 self.r.extend(rows)
                 self.c.extend(case_rows(rows))
-                self.s.append(_summary(doc))
+                self.s.append({c: base[c] for c in SUMMARY_COLUMNS})
                 self.results += 1
         elif kind == "machine":
             row, why = machine_row(doc, source)
@@ -336,21 +332,6 @@ class Tables:
             log.warning("%s", why)
             self.notes.append(why)
         return not why
-
-
-def _summary(doc: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        stamp = datetime.strptime(str(doc.get("timestamp")), "%Y-%m-%d-%H-%M-%S")
-    except ValueError:
-        stamp = None
-    return {
-        "result_id": sha256_id(doc),
-        "timestamp": stamp,
-        "preset": doc.get("preset"),
-        "size": size_of(doc),
-        "machine_id": doc.get("machine_id"),
-        "environment_id": doc.get("environment_id"),
-    }
 
 
 def _tables_of_folder(results_dir: str | os.PathLike[str]) -> Tables:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import math
 import os
-import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -25,7 +24,13 @@ from typing import Any
 
 from zarr_benchmarks._jsonio import canonical_dumps, sha256_id
 from zarr_benchmarks.data.modalities import get_modality
-from zarr_benchmarks.results.model import ResultDoc, ResultInputError, check_result, read_folder
+from zarr_benchmarks.results.model import (
+    ResultDoc,
+    ResultInputError,
+    check_result,
+    read_folder,
+    summary_value,
+)
 from zarr_benchmarks.suite.presets import shape_for
 
 __all__ = [
@@ -157,19 +162,6 @@ class ResultSet:
         return f"machine {machine_id[:8]}"
 
 
-def _median(samples: Sequence[Any], value: Any) -> float | None:
-    finite = [float(s) for s in samples if _is_number(s) and math.isfinite(s)]
-    if finite:
-        return float(statistics.median(finite))
-    if _is_number(value) and math.isfinite(value):
-        return float(value)
-    return None
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
-
-
 def _param(params: Mapping[str, Any], name: str) -> str | None:
     value = params.get(name)
     return None if value is None else str(value)
@@ -183,7 +175,7 @@ def _records_of(
         bench_name, params = entry.benchmark, entry.params
         metric = metric_of(bench_name)
         modality = _param(params, "modality")
-        value = _median(entry.samples, entry.value)
+        value = summary_value(entry.samples, entry.value)
         if entry.status != "ok":
             value = None
         fmt = params.get("zarr_format")
