@@ -90,13 +90,10 @@ def data() -> ResponseReturnValue:
     mode = request.args.get("rows", "latest")
     if mode not in {"latest", "all"}:
         raise ApiError(400, f"rows: expected 'latest' or 'all', got {mode[:40]!r}")
-    try:
-        import duckdb  # noqa: F401
-        import pyarrow  # noqa: F401
-    except ImportError:
+    if not _db_libraries():
         raise ApiError(
             503, "the dashboard needs duckdb and pyarrow (pip install 'zarr-benchmarks[db]')"
-        ) from None
+        )
     return _json(_answer(for_store(service().store), mode))
 
 
@@ -123,47 +120,60 @@ def _answer(ingestor: Ingestor, mode: str) -> bytes:
     return body
 
 
+def _db_libraries() -> bool:
+    """Whether duckdb and pyarrow (the ``db`` extra) are installed."""
+    try:
+        import duckdb  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _json(body: bytes) -> Response:
     return Response(body, mimetype="application/json")
 
 
-_MACHINES = (
-    "mm AS (SELECT * FROM m QUALIFY row_number() OVER "
-    "(PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1)"
+#: the rules, each stated once: the newest version of each machine document; the newest
+#: result per machine, preset, size and case (a group-by: no window over every row); the
+#: machine columns the page shows
+_NEWEST_MACHINE = (
+    "SELECT * FROM {src} QUALIFY row_number() OVER "
+    "(PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1"
 )
-#: the newest result per machine, preset, size and case (a group-by: no window over
-#: every row), then the rows of the cases table with ``latest`` marked (``?rows=all``)
+_NEWEST_CASE = """SELECT arg_max(result_id, (timestamp, result_id)) AS result_id,
+       modality, codec, chunks
+FROM {src} GROUP BY machine_id, preset, size, modality, codec, chunks"""
+_MACHINE_FIELDS = """SELECT {counts}.machine_id, n, machine_name, cpu_model, cpu_logical_cores,
+       memory_total_bytes, machine_system, machine_release
+FROM {counts} LEFT JOIN {machines} USING (machine_id)"""
+
+#: ``?rows=all``: every row of the cases table with ``latest`` marked
 _ROWS_SQL = f"""
-WITH {_MACHINES}, pick AS (
-  SELECT arg_max(result_id, (timestamp, result_id)) AS result_id, modality, codec, chunks
-  FROM c GROUP BY machine_id, preset, size, modality, codec, chunks
-)
+WITH mm AS ({_NEWEST_MACHINE.format(src="m")}), pick AS ({_NEWEST_CASE.format(src="c")})
 SELECT c.*, pick.result_id IS NOT NULL AS latest, mm.machine_name
 FROM c LEFT JOIN pick USING (result_id, modality, codec, chunks)
 LEFT JOIN mm USING (machine_id)
 ORDER BY timestamp DESC, result_id LIMIT {ALL_ROWS_MAX + 1}
 """
 _MACHINES_SQL = f"""
-WITH {_MACHINES}, counts AS (SELECT machine_id, count(*) AS n FROM s GROUP BY 1)
-SELECT counts.machine_id, n, machine_name, cpu_model, cpu_logical_cores,
-       memory_total_bytes, machine_system, machine_release
-FROM counts LEFT JOIN mm USING (machine_id)
+WITH mm AS ({_NEWEST_MACHINE.format(src="m")}),
+counts AS (SELECT machine_id, count(*) AS n FROM s GROUP BY 1)
+{_MACHINE_FIELDS.format(counts="counts", machines="mm")}
 """
 
 #: The default (``latest``) view is folded incrementally, table by table: the folded
 #: rows of a table (``prev``) and its parts newer than the fold (``new``) give the new
 #: fold, so one more contribution costs a query over its own small part and the few
-#: thousand folded rows, not over every stored result.  Each SQL is the same rule as
-#: a query over all the parts (``?rows=all``, ``db query``) would apply.
+#: thousand folded rows, not over every stored result.  Each fold applies the same rule
+#: as the query over all the parts above (``?rows=all``).
 _FOLDS = {
     # newest result per machine, preset, size and case, all of its case row
     "c": (
         "SELECT * FROM {new}",
-        """SELECT src.* FROM src JOIN (
-             SELECT arg_max(result_id, (timestamp, result_id)) AS result_id,
-                    modality, codec, chunks
-             FROM src GROUP BY machine_id, preset, size, modality, codec, chunks
-           ) AS pick USING (result_id, modality, codec, chunks)""",
+        "SELECT src.* FROM src JOIN ("
+        + _NEWEST_CASE.format(src="src")
+        + ") AS pick USING (result_id, modality, codec, chunks)",
     ),
     # results per machine
     "s": (
@@ -171,17 +181,9 @@ _FOLDS = {
         "SELECT machine_id, sum(n)::BIGINT AS n FROM src GROUP BY 1",
     ),
     # newest version of each machine document
-    "m": (
-        "SELECT * FROM {new}",
-        "SELECT * FROM src QUALIFY row_number() OVER "
-        "(PARTITION BY machine_id ORDER BY ingest_seq DESC) = 1",
-    ),
+    "m": ("SELECT * FROM {new}", _NEWEST_MACHINE.format(src="src")),
 }
-_MACHINES_OF_FOLD = """
-SELECT s.machine_id, n, machine_name, cpu_model, cpu_logical_cores,
-       memory_total_bytes, machine_system, machine_release
-FROM s LEFT JOIN m USING (machine_id)
-"""
+_MACHINES_OF_FOLD = _MACHINE_FIELDS.format(counts="s", machines="m")
 
 
 class _Fold:
@@ -256,10 +258,7 @@ def warm_up(app: Flask, store: Any) -> threading.Thread | None:
 
     Returns the thread, or None when the dashboard's libraries are not installed.
     """
-    try:
-        import duckdb  # noqa: F401
-        import pyarrow  # noqa: F401
-    except ImportError:
+    if not _db_libraries():
         return None
 
     def build() -> None:
