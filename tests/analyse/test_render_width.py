@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli
 from regression_helpers import make_doc, paired_blocks
 from rich.console import Console
 
@@ -151,16 +150,7 @@ def test_ratio_units_are_one_form_and_json_stays_numeric(
 
 
 def _cli(*args: str, columns: int) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "zarr_benchmarks", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(*args, columns=columns, cwd=REPO)
 
 
 def test_cli_compare_and_history_at_80_columns(real_comparison: cmp.Comparison) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from cli_helpers import run_cli
 from typer.testing import CliRunner
 
 from zarr_benchmarks.cli import app
@@ -185,16 +186,7 @@ def test_recommend_refuses_user_data_without_room_for_the_decoded_copy(tmp_path,
 
 
 def _cli_at_80_columns(*args: str) -> str:
-    import os
-
-    env = {**os.environ, "COLUMNS": "80", "LINES": "50"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "zarr_benchmarks", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    proc = run_cli(*args, columns=80)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
+from cli_helpers import run_cli
 
 
 def _help(*command: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZARR_BENCHMARKS_")}
-    env.update(COLUMNS="80", NO_COLOR="1")
-    proc = subprocess.run(
-        [sys.executable, "-m", "zarr_benchmarks", *command, "--help"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli(*command, "--help", columns=80)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
